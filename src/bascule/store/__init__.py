@@ -1,0 +1,1 @@
+"""Storage: tables, database access, migrations and the hash-chained journal."""

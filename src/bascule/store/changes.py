@@ -1,0 +1,260 @@
+"""Journal changes built from domain objects, and domain objects read back from payloads.
+
+The payload of each kind is the domain object's canonical encoding, so that the journal
+alone can rebuild every projection (and, later, a site's kit).
+"""
+
+from datetime import date
+from typing import Any
+
+from bascule.domain.cases import Booking, CaseStatus, SurgicalCase
+from bascule.domain.patients import (
+    Allergy,
+    ClinicalEssentials,
+    IdentityStatus,
+    IdentityTraits,
+    Medication,
+    Patient,
+    Severity,
+    Sex,
+)
+from bascule.domain.priority import PriorityClass
+from bascule.domain.sites import OperatingTheatre, Site, Ward
+from bascule.domain.staff import Surgeon
+from bascule.domain.stays import Stay
+from bascule.store.canonical import canonical_instant, parse_instant
+from bascule.store.journal import Change
+from bascule.store.kinds import (
+    CASE_BOOKED,
+    PATIENT_REGISTERED,
+    SITE_REGISTERED,
+    STAY_ADMITTED,
+    SURGEON_REGISTERED,
+    THEATRE_REGISTERED,
+    WARD_REGISTERED,
+)
+
+
+def site_registered(site: Site) -> Change:
+    """A new site of the group."""
+    payload = {
+        "id": site.id,
+        "name": site.name,
+        "city": site.city,
+        "latitude": site.latitude,
+        "longitude": site.longitude,
+        "specialties": list(site.specialties),
+    }
+    return Change(SITE_REGISTERED, "site", site.id, payload, site.id)
+
+
+def theatre_registered(theatre: OperatingTheatre) -> Change:
+    """A new operating theatre."""
+    payload = {
+        "id": theatre.id,
+        "site_id": theatre.site_id,
+        "name": theatre.name,
+        "opening_minutes": list(theatre.opening_minutes),
+        "specialties": list(theatre.specialties),
+    }
+    return Change(THEATRE_REGISTERED, "theatre", theatre.id, payload, theatre.site_id)
+
+
+def ward_registered(ward: Ward) -> Change:
+    """A new ward with its rooms and beds."""
+    payload = {
+        "id": ward.id,
+        "site_id": ward.site_id,
+        "name": ward.name,
+        "specialty": ward.specialty,
+        "rooms": [
+            {
+                "id": room.id,
+                "name": room.name,
+                "beds": list(room.beds),
+                "gender_policy": room.gender_policy.value,
+            }
+            for room in ward.rooms
+        ],
+    }
+    return Change(WARD_REGISTERED, "ward", ward.id, payload, ward.site_id)
+
+
+def surgeon_registered(surgeon: Surgeon) -> Change:
+    """A new surgeon."""
+    payload = {
+        "id": surgeon.id,
+        "family_name": surgeon.family_name,
+        "given_name": surgeon.given_name,
+        "specialty": surgeon.specialty,
+        "site_ids": list(surgeon.site_ids),
+        "max_daily_minutes": surgeon.max_daily_minutes,
+        "phone": surgeon.phone,
+    }
+    return Change(SURGEON_REGISTERED, "surgeon", surgeon.id, payload, surgeon.site_ids[0])
+
+
+def encode_patient(patient: Patient) -> dict[str, Any]:
+    """A patient as a JSON-ready dict."""
+    identity, essentials = patient.identity, patient.essentials
+    return {
+        "id": patient.id,
+        "birth_family_name": identity.birth_family_name,
+        "used_name": identity.used_name,
+        "first_given_name": identity.first_given_name,
+        "given_names": list(identity.given_names),
+        "birth_date": identity.birth_date.isoformat(),
+        "sex": identity.sex.value,
+        "birth_place_insee": identity.birth_place_insee,
+        "nir": identity.nir,
+        "identity_status": identity.status.value,
+        "local_ids": dict(patient.local_ids),
+        "blood_group": essentials.blood_group,
+        "allergies": [
+            {"substance": a.substance, "severity": a.severity.value, "reaction": a.reaction}
+            for a in essentials.allergies
+        ],
+        "medications": [
+            {"name": m.name, "dose": m.dose, "route": m.route, "frequency": m.frequency}
+            for m in essentials.medications
+        ],
+        "alerts": list(essentials.alerts),
+        "emergency_contact_phone": essentials.emergency_contact_phone,
+    }
+
+
+def decode_patient(payload: dict[str, Any]) -> Patient:
+    """Inverse of :func:`encode_patient`."""
+    identity = IdentityTraits(
+        birth_family_name=payload["birth_family_name"],
+        used_name=payload["used_name"],
+        first_given_name=payload["first_given_name"],
+        given_names=tuple(payload["given_names"]),
+        birth_date=date.fromisoformat(payload["birth_date"]),
+        sex=Sex(payload["sex"]),
+        birth_place_insee=payload["birth_place_insee"],
+        nir=payload["nir"],
+        status=IdentityStatus(payload["identity_status"]),
+    )
+    essentials = ClinicalEssentials(
+        blood_group=payload["blood_group"],
+        allergies=tuple(
+            Allergy(a["substance"], Severity(a["severity"]), a["reaction"])
+            for a in payload["allergies"]
+        ),
+        medications=tuple(
+            Medication(m["name"], m["dose"], m["route"], m["frequency"])
+            for m in payload["medications"]
+        ),
+        alerts=tuple(payload["alerts"]),
+        emergency_contact_phone=payload["emergency_contact_phone"],
+    )
+    return Patient(
+        id=payload["id"],
+        identity=identity,
+        local_ids=tuple(sorted(payload["local_ids"].items())),
+        essentials=essentials,
+    )
+
+
+def patient_registered(patient: Patient, site_id: str | None = None) -> Change:
+    """A new person in the patient index, registered by ``site_id`` (or centrally)."""
+    return Change(PATIENT_REGISTERED, "patient", patient.id, encode_patient(patient), site_id)
+
+
+def stay_admitted(stay: Stay) -> Change:
+    """An inpatient admitted to a bed."""
+    payload = {
+        "id": stay.id,
+        "patient_id": stay.patient_id,
+        "site_id": stay.site_id,
+        "ward_id": stay.ward_id,
+        "room_id": stay.room_id,
+        "bed": stay.bed,
+        "admitted_at": canonical_instant(stay.admitted_at),
+        "expected_discharge": _optional_instant(stay),
+    }
+    return Change(STAY_ADMITTED, "stay", stay.id, payload, stay.site_id)
+
+
+def _optional_instant(stay: Stay) -> str | None:
+    moment = stay.expected_discharge
+    return None if moment is None else canonical_instant(moment)
+
+
+def decode_stay(payload: dict[str, Any]) -> Stay:
+    """A stay from its ``stay.admitted`` payload."""
+    expected = payload["expected_discharge"]
+    return Stay(
+        id=payload["id"],
+        patient_id=payload["patient_id"],
+        site_id=payload["site_id"],
+        ward_id=payload["ward_id"],
+        room_id=payload["room_id"],
+        bed=payload["bed"],
+        admitted_at=parse_instant(payload["admitted_at"]),
+        expected_discharge=None if expected is None else parse_instant(expected),
+    )
+
+
+def encode_case(case: SurgicalCase) -> dict[str, Any]:
+    """A surgical case as a JSON-ready dict."""
+    booking = case.booking
+    due = case.due_on
+    return {
+        "id": case.id,
+        "patient_id": case.patient_id,
+        "site_id": case.site_id,
+        "specialty": case.specialty,
+        "procedure": case.procedure,
+        "ccam_code": case.ccam_code,
+        "surgeon_id": case.surgeon_id,
+        "expected_minutes": case.expected_minutes,
+        "priority": case.priority.value,
+        "listed_on": case.listed_on.isoformat(),
+        "release_on": case.release_on.isoformat(),
+        "due_on": None if due is None else due.isoformat(),
+        "booking": None
+        if booking is None
+        else {
+            "day": booking.day.isoformat(),
+            "theatre_id": booking.theatre_id,
+            "start_minute": booking.start_minute,
+        },
+        "status": case.status.value,
+        "transferable": case.transferable,
+        "not_transferable_reason": case.not_transferable_reason,
+    }
+
+
+def decode_case(payload: dict[str, Any]) -> SurgicalCase:
+    """Inverse of :func:`encode_case`."""
+    booking = payload["booking"]
+    return SurgicalCase(
+        id=payload["id"],
+        patient_id=payload["patient_id"],
+        site_id=payload["site_id"],
+        specialty=payload["specialty"],
+        procedure=payload["procedure"],
+        ccam_code=payload["ccam_code"],
+        surgeon_id=payload["surgeon_id"],
+        expected_minutes=payload["expected_minutes"],
+        priority=PriorityClass(payload["priority"]),
+        listed_on=date.fromisoformat(payload["listed_on"]),
+        release_on=date.fromisoformat(payload["release_on"]),
+        booking=None
+        if booking is None
+        else Booking(
+            day=date.fromisoformat(booking["day"]),
+            theatre_id=booking["theatre_id"],
+            start_minute=booking["start_minute"],
+        ),
+        status=CaseStatus(payload["status"]),
+        transferable=payload["transferable"],
+        not_transferable_reason=payload["not_transferable_reason"],
+    )
+
+
+def case_booked(case: SurgicalCase) -> Change:
+    """A surgical case put on a site's list (with its booking when it has one)."""
+    return Change(CASE_BOOKED, "case", case.id, encode_case(case), case.site_id)

@@ -1,0 +1,285 @@
+"""The journal: append-only, hash-chained record of every change, and its verification.
+
+Each entry's hash is SHA-256 over the canonical JSON of
+``[seq, recorded_at, actor, site_id, kind, entity_type, entity_id, payload, prev_hash]``
+where ``payload`` is the stored canonical JSON text and ``prev_hash`` the previous entry's
+hash (64 zeros for the first). A single head row names the last entry; writers lock it,
+which serialises appends across processes on SQLite (BEGIN IMMEDIATE) and PostgreSQL
+(SELECT ... FOR UPDATE).
+"""
+
+import hashlib
+from collections.abc import Iterator, Sequence
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import func, insert, select
+from sqlalchemy.orm import Session
+
+from bascule.errors import JournalIntegrityError
+from bascule.store.canonical import canonical_instant, canonical_json
+from bascule.store.kinds import SITE_REGISTERED
+from bascule.store.projections import PROJECTORS
+from bascule.store.queries import unknown_site
+from bascule.store.tables import JournalEntryRow, JournalHeadRow, SiteRow
+
+GENESIS_HASH = "0" * 64
+HEAD_ID = 1
+
+
+@dataclass(frozen=True, slots=True)
+class Change:
+    """One change to record: what kind, about which entity, with which data."""
+
+    kind: str
+    entity_type: str
+    entity_id: str
+    payload: dict[str, Any]
+    site_id: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class JournalEntry:
+    """A stored journal entry."""
+
+    seq: int
+    recorded_at: datetime
+    actor: str
+    site_id: str | None
+    kind: str
+    entity_type: str
+    entity_id: str
+    payload: str
+    prev_hash: str
+    hash: str
+
+
+def entry_hash(entry: JournalEntry) -> str:
+    """The SHA-256 hash that chains ``entry`` to its predecessor (its own hash ignored)."""
+    material = canonical_json(
+        [
+            entry.seq,
+            canonical_instant(entry.recorded_at),
+            entry.actor,
+            entry.site_id,
+            entry.kind,
+            entry.entity_type,
+            entry.entity_id,
+            entry.payload,
+            entry.prev_hash,
+        ]
+    )
+    return hashlib.sha256(material.encode("utf-8")).hexdigest()
+
+
+def _lock_head(session: Session) -> JournalHeadRow:
+    head = session.scalars(
+        select(JournalHeadRow).where(JournalHeadRow.id == HEAD_ID).with_for_update()
+    ).one_or_none()
+    if head is None:
+        raise JournalIntegrityError(
+            "the journal head row is missing: the database was not created by "
+            "'bascule db upgrade' or the row was deleted"
+        )
+    return head
+
+
+def _check_sites(session: Session, changes: Sequence[Change]) -> None:
+    wanted = {change.site_id for change in changes if change.site_id is not None}
+    created = {change.entity_id for change in changes if change.kind == SITE_REGISTERED}
+    missing = wanted - created
+    if not missing:
+        return
+    known = set(session.scalars(select(SiteRow.id).where(SiteRow.id.in_(missing))))
+    unknown = sorted(missing - known)
+    if unknown:
+        raise unknown_site(session, unknown[0])
+
+
+def append(session: Session, changes: Sequence[Change], *, actor: str, at: datetime) -> list[int]:
+    """Append ``changes`` to the journal and apply them to the projections.
+
+    This is the only way bascule writes data. It must run inside a write transaction
+    (``Database.writing``); nothing is visible until that transaction commits, and
+    nothing is written if any change is refused.
+    """
+    if not changes:
+        return []
+    if not actor.strip():
+        raise ValueError("a journal entry needs an actor")
+    for change in changes:
+        if change.kind not in PROJECTORS:
+            raise ValueError(f"no projector for journal kind {change.kind!r}")
+    _check_sites(session, changes)
+    head = _lock_head(session)
+    seq, prev_hash = head.last_seq, head.last_hash
+    rows: list[dict[str, Any]] = []
+    for change in changes:
+        seq += 1
+        unsealed = JournalEntry(
+            seq=seq,
+            recorded_at=at,
+            actor=actor,
+            site_id=change.site_id,
+            kind=change.kind,
+            entity_type=change.entity_type,
+            entity_id=change.entity_id,
+            payload=canonical_json(change.payload),
+            prev_hash=prev_hash,
+            hash="",
+        )
+        prev_hash = entry_hash(unsealed)
+        rows.append({**asdict(unsealed), "hash": prev_hash})
+    session.execute(insert(JournalEntryRow), rows)
+    head.last_seq, head.last_hash = seq, prev_hash
+    _project(session, changes)
+    session.flush()
+    return [row["seq"] for row in rows]
+
+
+def _project(session: Session, changes: Sequence[Change]) -> None:
+    """Apply consecutive changes of the same kind together, in journal order."""
+    start = 0
+    while start < len(changes):
+        kind = changes[start].kind
+        end = start
+        while end < len(changes) and changes[end].kind == kind:
+            end += 1
+        PROJECTORS[kind](session, [change.payload for change in changes[start:end]])
+        start = end
+
+
+def _to_entry(row: JournalEntryRow) -> JournalEntry:
+    return JournalEntry(
+        seq=row.seq,
+        # SQLite hands back naive datetimes; every stored instant is UTC.
+        recorded_at=row.recorded_at
+        if row.recorded_at.tzinfo is not None
+        else row.recorded_at.replace(tzinfo=UTC),
+        actor=row.actor,
+        site_id=row.site_id,
+        kind=row.kind,
+        entity_type=row.entity_type,
+        entity_id=row.entity_id,
+        payload=row.payload,
+        prev_hash=row.prev_hash,
+        hash=row.hash,
+    )
+
+
+def tail(session: Session, count: int = 20, site_id: str | None = None) -> list[JournalEntry]:
+    """The latest ``count`` entries, oldest first, optionally for one site."""
+    query = select(JournalEntryRow).order_by(JournalEntryRow.seq.desc()).limit(count)
+    if site_id is not None:
+        query = query.where(JournalEntryRow.site_id == site_id)
+    return [_to_entry(row) for row in reversed(list(session.scalars(query)))]
+
+
+def entries_after(session: Session, seq: int, batch: int = 5000) -> Iterator[JournalEntry]:
+    """Every entry with a sequence number above ``seq``, in order, read in batches."""
+    last = seq
+    while True:
+        rows = list(
+            session.scalars(
+                select(JournalEntryRow)
+                .where(JournalEntryRow.seq > last)
+                .order_by(JournalEntryRow.seq)
+                .limit(batch)
+            )
+        )
+        for row in rows:
+            yield _to_entry(row)
+        if len(rows) < batch:
+            return
+        last = rows[-1].seq
+
+
+def head(session: Session) -> tuple[int, str]:
+    """Sequence number and hash of the last entry (0 and the genesis hash when empty)."""
+    row = session.get(JournalHeadRow, HEAD_ID)
+    return (0, GENESIS_HASH) if row is None else (row.last_seq, row.last_hash)
+
+
+@dataclass(slots=True)
+class VerifyReport:
+    """Outcome of walking the chain."""
+
+    entries: int = 0
+    last_seq: int = 0
+    problems: list[str] = field(default_factory=list)
+
+    @property
+    def intact(self) -> bool:
+        """True when no problem was found."""
+        return not self.problems
+
+
+def verify(session: Session, batch: int = 5000) -> VerifyReport:
+    """Walk the whole chain and report the first entry that breaks it.
+
+    A modified entry no longer matches its own hash; a deleted entry leaves a gap in the
+    sequence numbers (or a head that names a later entry); an inserted or reordered entry
+    does not carry its predecessor's hash.
+    """
+    report = VerifyReport()
+    expected_seq, prev_hash = 1, GENESIS_HASH
+    for entry in entries_after(session, 0, batch):
+        problem = _check_entry(entry, expected_seq, prev_hash)
+        if problem is not None:
+            report.problems.append(problem)
+            return report
+        report.entries += 1
+        report.last_seq = entry.seq
+        expected_seq, prev_hash = entry.seq + 1, entry.hash
+    head_seq, head_hash = head(session)
+    if head_seq != report.last_seq:
+        if head_seq > report.last_seq:
+            report.problems.append(
+                f"entries {report.last_seq + 1}..{head_seq} are missing: the journal ends at "
+                f"{report.last_seq} but its head names entry {head_seq} (deleted)"
+            )
+        else:
+            report.problems.append(
+                f"entry {head_seq + 1} onwards were added outside the journal: its head names "
+                f"entry {head_seq} but entries run to {report.last_seq} (inserted)"
+            )
+    elif head_hash != prev_hash:
+        report.problems.append(
+            f"entry {head_seq} does not match the journal head's hash (modified or replaced)"
+        )
+    return report
+
+
+def _check_entry(entry: JournalEntry, expected_seq: int, prev_hash: str) -> str | None:
+    if entry.seq != expected_seq:
+        if expected_seq == entry.seq - 1:
+            return (
+                f"entry {expected_seq} is missing (deleted): "
+                f"entry {entry.seq} follows entry {expected_seq - 1}"
+            )
+        return f"entries {expected_seq}..{entry.seq - 1} are missing (deleted)"
+    if entry.prev_hash != prev_hash:
+        return (
+            f"entry {entry.seq} does not follow entry {entry.seq - 1}: its previous-hash "
+            "differs (inserted, replaced or reordered)"
+        )
+    if entry_hash(entry) != entry.hash:
+        return (
+            f"entry {entry.seq} was modified: its content no longer matches its hash "
+            f"({entry.kind} {entry.entity_type} {entry.entity_id})"
+        )
+    return None
+
+
+def require_intact(session: Session) -> VerifyReport:
+    """Verify the chain and raise JournalIntegrityError naming the first broken entry."""
+    report = verify(session)
+    if not report.intact:
+        raise JournalIntegrityError("journal broken: " + report.problems[0])
+    return report
+
+
+def count(session: Session) -> int:
+    """Number of stored entries."""
+    return int(session.scalar(select(func.count()).select_from(JournalEntryRow)) or 0)

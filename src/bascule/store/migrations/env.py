@@ -1,0 +1,15 @@
+"""Alembic environment: runs migrations on the connection bascule hands over."""
+
+from alembic import context
+
+from bascule.store.tables import Base
+
+connection = context.config.attributes["connection"]
+context.configure(
+    connection=connection,
+    target_metadata=Base.metadata,
+    render_as_batch=connection.dialect.name == "sqlite",
+    compare_type=True,
+)
+with context.begin_transaction():
+    context.run_migrations()

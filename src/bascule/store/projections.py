@@ -1,0 +1,171 @@
+"""Projectors: how each kind of journal entry updates the tables.
+
+Every projector takes the payloads of consecutive entries of its kind and writes them in
+bulk, which keeps large imports (the synthetic group, HL7 backlogs) fast.
+"""
+
+from collections.abc import Callable
+from datetime import date
+from typing import Any
+
+from sqlalchemy import insert
+from sqlalchemy.orm import Session
+
+from bascule.store import kinds
+from bascule.store.canonical import parse_instant
+from bascule.store.tables import (
+    AllergyRow,
+    BedRow,
+    MedicationRow,
+    PatientLocalIdRow,
+    PatientRow,
+    RoomRow,
+    SiteRow,
+    StayRow,
+    SurgeonRow,
+    SurgeonSiteRow,
+    SurgicalCaseRow,
+    TheatreRow,
+    WardRow,
+)
+
+Projector = Callable[[Session, list[dict[str, Any]]], None]
+PROJECTORS: dict[str, Projector] = {}
+
+
+def projector(kind: str) -> Callable[[Projector], Projector]:
+    """Register the function that applies entries of ``kind`` to the projection tables."""
+
+    def register(function: Projector) -> Projector:
+        if kind in PROJECTORS:
+            raise RuntimeError(f"two projectors for journal kind {kind!r}")
+        PROJECTORS[kind] = function
+        return function
+
+    return register
+
+
+def _bulk(session: Session, table: Any, rows: list[dict[str, Any]]) -> None:
+    if rows:
+        session.execute(insert(table), rows)
+
+
+def _day(text: str | None) -> date | None:
+    return None if text is None else date.fromisoformat(text)
+
+
+@projector(kinds.SITE_REGISTERED)
+def _sites(session: Session, payloads: list[dict[str, Any]]) -> None:
+    _bulk(session, SiteRow, payloads)
+
+
+@projector(kinds.THEATRE_REGISTERED)
+def _theatres(session: Session, payloads: list[dict[str, Any]]) -> None:
+    _bulk(session, TheatreRow, payloads)
+
+
+@projector(kinds.WARD_REGISTERED)
+def _wards(session: Session, payloads: list[dict[str, Any]]) -> None:
+    wards: list[dict[str, Any]] = []
+    rooms: list[dict[str, Any]] = []
+    beds: list[dict[str, Any]] = []
+    for ward in payloads:
+        wards.append({key: ward[key] for key in ("id", "site_id", "name", "specialty")})
+        for room in ward["rooms"]:
+            rooms.append(
+                {
+                    "ward_id": ward["id"],
+                    "id": room["id"],
+                    "name": room["name"],
+                    "gender_policy": room["gender_policy"],
+                }
+            )
+            beds.extend(
+                {"ward_id": ward["id"], "room_id": room["id"], "label": label}
+                for label in room["beds"]
+            )
+    _bulk(session, WardRow, wards)
+    _bulk(session, RoomRow, rooms)
+    _bulk(session, BedRow, beds)
+
+
+@projector(kinds.SURGEON_REGISTERED)
+def _surgeons(session: Session, payloads: list[dict[str, Any]]) -> None:
+    _bulk(session, SurgeonRow, [{k: v for k, v in p.items() if k != "site_ids"} for p in payloads])
+    _bulk(
+        session,
+        SurgeonSiteRow,
+        [{"surgeon_id": p["id"], "site_id": site} for p in payloads for site in p["site_ids"]],
+    )
+
+
+_PATIENT_COLUMNS = (
+    "id",
+    "birth_family_name",
+    "used_name",
+    "first_given_name",
+    "given_names",
+    "sex",
+    "birth_place_insee",
+    "nir",
+    "identity_status",
+    "blood_group",
+    "alerts",
+    "emergency_contact_phone",
+)
+
+
+@projector(kinds.PATIENT_REGISTERED)
+def _patients(session: Session, payloads: list[dict[str, Any]]) -> None:
+    patients: list[dict[str, Any]] = []
+    local_ids: list[dict[str, Any]] = []
+    allergies: list[dict[str, Any]] = []
+    medications: list[dict[str, Any]] = []
+    for p in payloads:
+        row = {key: p[key] for key in _PATIENT_COLUMNS}
+        row["birth_date"] = date.fromisoformat(p["birth_date"])
+        patients.append(row)
+        local_ids.extend(
+            {"site_id": site, "local_id": local, "patient_id": p["id"]}
+            for site, local in p["local_ids"].items()
+        )
+        allergies.extend({"patient_id": p["id"], **allergy} for allergy in p["allergies"])
+        medications.extend({"patient_id": p["id"], **medication} for medication in p["medications"])
+    _bulk(session, PatientRow, patients)
+    _bulk(session, PatientLocalIdRow, local_ids)
+    _bulk(session, AllergyRow, allergies)
+    _bulk(session, MedicationRow, medications)
+
+
+@projector(kinds.STAY_ADMITTED)
+def _stays(session: Session, payloads: list[dict[str, Any]]) -> None:
+    rows = []
+    for p in payloads:
+        expected = p["expected_discharge"]
+        rows.append(
+            {
+                **p,
+                "admitted_at": parse_instant(p["admitted_at"]),
+                "expected_discharge": None if expected is None else parse_instant(expected),
+                "discharged_at": None,
+            }
+        )
+    _bulk(session, StayRow, rows)
+
+
+@projector(kinds.CASE_BOOKED)
+def _cases(session: Session, payloads: list[dict[str, Any]]) -> None:
+    rows = []
+    for p in payloads:
+        booking = p["booking"] or {}
+        row = {key: value for key, value in p.items() if key != "booking"}
+        row.update(
+            listed_on=date.fromisoformat(p["listed_on"]),
+            release_on=date.fromisoformat(p["release_on"]),
+            due_on=_day(p["due_on"]),
+            booked_day=_day(booking.get("day")),
+            booked_theatre_id=booking.get("theatre_id"),
+            booked_start_minute=booking.get("start_minute"),
+        )
+        rows.append(row)
+    _bulk(session, SurgicalCaseRow, rows)

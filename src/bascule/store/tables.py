@@ -1,0 +1,247 @@
+"""SQLAlchemy tables: the journal and the projections derived from it."""
+
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    Date,
+    DateTime,
+    Float,
+    ForeignKey,
+    ForeignKeyConstraint,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Text,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+NAMING = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class Base(DeclarativeBase):
+    """Declarative base with stable constraint names (Alembic needs them)."""
+
+    metadata = MetaData(naming_convention=NAMING)
+
+
+class JournalEntryRow(Base):
+    """One entry of the append-only, hash-chained journal."""
+
+    __tablename__ = "journal_entries"
+
+    seq: Mapped[int] = mapped_column(
+        BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=False
+    )
+    recorded_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    actor: Mapped[str] = mapped_column(String(120))
+    site_id: Mapped[str | None] = mapped_column(String(40), index=True)
+    kind: Mapped[str] = mapped_column(String(60))
+    entity_type: Mapped[str] = mapped_column(String(40))
+    entity_id: Mapped[str] = mapped_column(String(80))
+    payload: Mapped[str] = mapped_column(Text)
+    prev_hash: Mapped[str] = mapped_column(String(64))
+    hash: Mapped[str] = mapped_column(String(64))
+
+    __table_args__ = (Index("ix_journal_entries_entity", "entity_type", "entity_id"),)
+
+
+class JournalHeadRow(Base):
+    """The single row naming the last entry; writers lock it to serialise appends."""
+
+    __tablename__ = "journal_head"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    last_seq: Mapped[int] = mapped_column(BigInteger)
+    last_hash: Mapped[str] = mapped_column(String(64))
+
+
+class SiteRow(Base):
+    """A site of the group."""
+
+    __tablename__ = "sites"
+
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    city: Mapped[str] = mapped_column(String(100))
+    latitude: Mapped[float] = mapped_column(Float)
+    longitude: Mapped[float] = mapped_column(Float)
+    specialties: Mapped[list[Any]] = mapped_column(JSON)
+
+
+class TheatreRow(Base):
+    """An operating theatre and its opening minutes per weekday (Monday first)."""
+
+    __tablename__ = "theatres"
+
+    id: Mapped[str] = mapped_column(String(60), primary_key=True)
+    site_id: Mapped[str] = mapped_column(ForeignKey("sites.id"), index=True)
+    name: Mapped[str] = mapped_column(String(100))
+    opening_minutes: Mapped[list[Any]] = mapped_column(JSON)
+    specialties: Mapped[list[Any]] = mapped_column(JSON)
+
+
+class WardRow(Base):
+    """A ward of a site."""
+
+    __tablename__ = "wards"
+
+    id: Mapped[str] = mapped_column(String(60), primary_key=True)
+    site_id: Mapped[str] = mapped_column(ForeignKey("sites.id"), index=True)
+    name: Mapped[str] = mapped_column(String(100))
+    specialty: Mapped[str] = mapped_column(String(60))
+
+
+class RoomRow(Base):
+    """A room of a ward."""
+
+    __tablename__ = "rooms"
+
+    ward_id: Mapped[str] = mapped_column(ForeignKey("wards.id"), primary_key=True)
+    id: Mapped[str] = mapped_column(String(60), primary_key=True)
+    name: Mapped[str] = mapped_column(String(100))
+    gender_policy: Mapped[str] = mapped_column(String(20))
+
+
+class BedRow(Base):
+    """A bed in a room."""
+
+    __tablename__ = "beds"
+
+    ward_id: Mapped[str] = mapped_column(String(60), primary_key=True)
+    room_id: Mapped[str] = mapped_column(String(60), primary_key=True)
+    label: Mapped[str] = mapped_column(String(20), primary_key=True)
+
+    __table_args__ = (ForeignKeyConstraint(["ward_id", "room_id"], ["rooms.ward_id", "rooms.id"]),)
+
+
+class SurgeonRow(Base):
+    """A surgeon."""
+
+    __tablename__ = "surgeons"
+
+    id: Mapped[str] = mapped_column(String(60), primary_key=True)
+    family_name: Mapped[str] = mapped_column(String(100))
+    given_name: Mapped[str] = mapped_column(String(100))
+    specialty: Mapped[str] = mapped_column(String(60), index=True)
+    max_daily_minutes: Mapped[int] = mapped_column(Integer)
+    phone: Mapped[str] = mapped_column(String(40))
+
+
+class SurgeonSiteRow(Base):
+    """A site where a surgeon operates."""
+
+    __tablename__ = "surgeon_sites"
+
+    surgeon_id: Mapped[str] = mapped_column(ForeignKey("surgeons.id"), primary_key=True)
+    site_id: Mapped[str] = mapped_column(ForeignKey("sites.id"), primary_key=True)
+
+
+class PatientRow(Base):
+    """A person of the patient index, with INS traits and clinical essentials."""
+
+    __tablename__ = "patients"
+
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    birth_family_name: Mapped[str] = mapped_column(String(100))
+    used_name: Mapped[str] = mapped_column(String(100))
+    first_given_name: Mapped[str] = mapped_column(String(100))
+    given_names: Mapped[list[Any]] = mapped_column(JSON)
+    birth_date: Mapped[date] = mapped_column(Date)
+    sex: Mapped[str] = mapped_column(String(1))
+    birth_place_insee: Mapped[str] = mapped_column(String(5))
+    nir: Mapped[str | None] = mapped_column(String(15), unique=True)
+    identity_status: Mapped[str] = mapped_column(String(4))
+    blood_group: Mapped[str | None] = mapped_column(String(3))
+    alerts: Mapped[list[Any]] = mapped_column(JSON)
+    emergency_contact_phone: Mapped[str] = mapped_column(String(40))
+
+    __table_args__ = (Index("ix_patients_name_birth", "birth_family_name", "birth_date"),)
+
+
+class PatientLocalIdRow(Base):
+    """A patient's identifier at one site (IPP)."""
+
+    __tablename__ = "patient_local_ids"
+
+    site_id: Mapped[str] = mapped_column(ForeignKey("sites.id"), primary_key=True)
+    local_id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    patient_id: Mapped[str] = mapped_column(ForeignKey("patients.id"), index=True)
+
+
+class AllergyRow(Base):
+    """An allergy of a patient."""
+
+    __tablename__ = "allergies"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    patient_id: Mapped[str] = mapped_column(ForeignKey("patients.id"), index=True)
+    substance: Mapped[str] = mapped_column(String(120))
+    severity: Mapped[str] = mapped_column(String(10))
+    reaction: Mapped[str] = mapped_column(String(200))
+
+
+class MedicationRow(Base):
+    """An active medication of a patient."""
+
+    __tablename__ = "medications"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    patient_id: Mapped[str] = mapped_column(ForeignKey("patients.id"), index=True)
+    name: Mapped[str] = mapped_column(String(120))
+    dose: Mapped[str] = mapped_column(String(60))
+    route: Mapped[str] = mapped_column(String(40))
+    frequency: Mapped[str] = mapped_column(String(60))
+
+
+class StayRow(Base):
+    """An inpatient stay."""
+
+    __tablename__ = "stays"
+
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    patient_id: Mapped[str] = mapped_column(ForeignKey("patients.id"), index=True)
+    site_id: Mapped[str] = mapped_column(ForeignKey("sites.id"), index=True)
+    ward_id: Mapped[str] = mapped_column(ForeignKey("wards.id"))
+    room_id: Mapped[str] = mapped_column(String(60))
+    bed: Mapped[str] = mapped_column(String(20))
+    admitted_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    expected_discharge: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    discharged_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class SurgicalCaseRow(Base):
+    """A surgical case and its current booking."""
+
+    __tablename__ = "surgical_cases"
+
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    patient_id: Mapped[str] = mapped_column(ForeignKey("patients.id"), index=True)
+    site_id: Mapped[str] = mapped_column(ForeignKey("sites.id"))
+    specialty: Mapped[str] = mapped_column(String(60))
+    procedure: Mapped[str] = mapped_column(String(200))
+    ccam_code: Mapped[str | None] = mapped_column(String(13))
+    surgeon_id: Mapped[str | None] = mapped_column(ForeignKey("surgeons.id"))
+    expected_minutes: Mapped[int] = mapped_column(Integer)
+    priority: Mapped[str] = mapped_column(String(3))
+    listed_on: Mapped[date] = mapped_column(Date)
+    release_on: Mapped[date] = mapped_column(Date)
+    due_on: Mapped[date | None] = mapped_column(Date)
+    booked_day: Mapped[date | None] = mapped_column(Date)
+    booked_theatre_id: Mapped[str | None] = mapped_column(ForeignKey("theatres.id"))
+    booked_start_minute: Mapped[int | None] = mapped_column(Integer)
+    status: Mapped[str] = mapped_column(String(12))
+    transferable: Mapped[bool] = mapped_column(Boolean)
+    not_transferable_reason: Mapped[str] = mapped_column(String(200))
+
+    __table_args__ = (Index("ix_surgical_cases_site_day", "site_id", "booked_day"),)
