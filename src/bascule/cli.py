@@ -1,0 +1,290 @@
+"""The ``bascule`` command line; each area adds its own sub-command group."""
+
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import date
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.table import Table
+from sqlalchemy.exc import SQLAlchemyError
+from typer.core import TyperGroup
+
+from bascule import __version__
+from bascule.config import Settings
+from bascule.demo import run_demo, site_table
+from bascule.domain.errors import DomainError
+from bascule.domain.nir import validate_nir
+from bascule.domain.patients import IdentityStatus, IdentityTraits, Patient, Sex
+from bascule.errors import BasculeError
+from bascule.progress import progress_bars
+from bascule.store import changes, journal, queries
+from bascule.store.database import Database
+from bascule.store.migrate import current_revision, head_revision, upgrade
+from bascule.synth.group import synthesise
+
+console = Console()
+err_console = Console(stderr=True)
+
+
+class BasculeGroup(TyperGroup):
+    """Turns every expected error into one line on stderr and a non-zero exit status."""
+
+    def invoke(self, ctx: Any) -> Any:
+        """Run the command, reporting bascule, domain and database errors without traceback."""
+        try:
+            return super().invoke(ctx)
+        except (BasculeError, DomainError) as exc:
+            err_console.print(f"[bold red]error:[/] {exc}", highlight=False)
+            raise typer.Exit(1) from exc
+        except SQLAlchemyError as exc:
+            reason = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
+            err_console.print(f"[bold red]database error:[/] {reason}", highlight=False)
+            raise typer.Exit(1) from exc
+
+
+app = typer.Typer(
+    cls=BasculeGroup,
+    no_args_is_help=True,
+    help="bascule: keep a hospital group working through an IT outage.",
+)
+db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
+journal_app = typer.Typer(help="The hash-chained journal.", no_args_is_help=True)
+sites_app = typer.Typer(help="Sites of the group.", no_args_is_help=True)
+patient_app = typer.Typer(help="The patient index.", no_args_is_help=True)
+app.add_typer(db_app, name="db")
+app.add_typer(journal_app, name="journal")
+app.add_typer(sites_app, name="sites")
+app.add_typer(patient_app, name="patient")
+
+
+def _version(value: bool) -> None:
+    if value:
+        console.print(f"bascule {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def main(
+    ctx: typer.Context,
+    db_url: Annotated[
+        str | None,
+        typer.Option(
+            "--db",
+            envvar="BASCULE_DB_URL",
+            help="Database URL (sqlite:///PATH or postgresql://USER@HOST:PORT/DB). "
+            "Default: a SQLite file in the per-user data directory.",
+        ),
+    ] = None,
+    _version_flag: Annotated[
+        bool,
+        typer.Option("--version", callback=_version, is_eager=True, help="Print the version."),
+    ] = False,
+) -> None:
+    """bascule: keep a multi-site hospital group working when its IT is down."""
+    ctx.obj = Settings.from_environment(db_url=db_url)
+
+
+def _settings(ctx: typer.Context) -> Settings:
+    settings = ctx.find_root().obj
+    assert isinstance(settings, Settings)
+    return settings
+
+
+@contextmanager
+def open_database(ctx: typer.Context, *, migrated: bool = True) -> Iterator[Database]:
+    """The database named by ``--db``, checked reachable (and migrated unless told not)."""
+    db = Database(_settings(ctx).db_url)
+    try:
+        if migrated:
+            db.check_schema()
+        else:
+            db.check_reachable()
+        yield db
+    finally:
+        db.dispose()
+
+
+@db_app.command("upgrade")
+def db_upgrade(ctx: typer.Context) -> None:
+    """Create or migrate the schema to the newest revision (safe to run again)."""
+    with open_database(ctx, migrated=False) as db:
+        before, after = upgrade(db)
+        if before == after:
+            console.print(f"{db.description}: schema already at revision {after}")
+        else:
+            console.print(f"{db.description}: schema {before or 'empty'} -> {after}")
+
+
+@db_app.command("status")
+def db_status(ctx: typer.Context) -> None:
+    """Show where the data is, its schema revision and journal length."""
+    with open_database(ctx, migrated=False) as db:
+        revision = current_revision(db)
+        console.print(f"database: {db.description}")
+        console.print(f"schema:   {revision or 'none'} (newest: {head_revision()})")
+        if revision is not None:
+            with db.reading() as session:
+                seq, digest = journal.head(session)
+            console.print(f"journal:  {seq} entries, head {digest[:16]}…")
+
+
+@journal_app.command("verify")
+def journal_verify(ctx: typer.Context) -> None:
+    """Walk the hash chain; exit 0 only when every entry is intact."""
+    with open_database(ctx) as db, db.reading() as session:
+        report = journal.verify(session)
+    if not report.intact:
+        err_console.print(f"[bold red]journal broken:[/] {report.problems[0]}", highlight=False)
+        raise typer.Exit(2)
+    console.print(f"journal intact: {report.entries} entries, last {report.last_seq}")
+
+
+@journal_app.command("tail")
+def journal_tail(
+    ctx: typer.Context,
+    count: Annotated[int, typer.Option("-n", "--count", min=1, help="How many entries.")] = 20,
+    site: Annotated[str | None, typer.Option(help="Only entries of this site.")] = None,
+) -> None:
+    """Show the latest journal entries."""
+    with open_database(ctx) as db, db.reading() as session:
+        if site is not None:
+            queries.require_site(session, site)
+        entries = journal.tail(session, count, site)
+    table = Table("seq", "time (UTC)", "actor", "site", "kind", "entity", "hash")
+    for entry in entries:
+        table.add_row(
+            str(entry.seq),
+            entry.recorded_at.strftime("%Y-%m-%d %H:%M:%S"),
+            entry.actor,
+            entry.site_id or "",
+            entry.kind,
+            f"{entry.entity_type} {entry.entity_id}",
+            entry.hash[:12],
+        )
+    console.print(table)
+
+
+@sites_app.command("list")
+def sites_list(ctx: typer.Context) -> None:
+    """List the sites with their theatres, beds, patients and booked cases."""
+    with open_database(ctx) as db, db.reading() as session:
+        console.print(site_table(queries.site_summaries(session)))
+
+
+@sites_app.command("show")
+def sites_show(ctx: typer.Context, site_id: str) -> None:
+    """Show one site."""
+    with open_database(ctx) as db, db.reading() as session:
+        queries.require_site(session, site_id)
+        summary = next(s for s in queries.site_summaries(session) if s.id == site_id)
+    console.print(site_table([summary]))
+
+
+@patient_app.command("add")
+def patient_add(
+    ctx: typer.Context,
+    site: Annotated[str, typer.Option(help="Site registering the patient.")],
+    family_name: Annotated[str, typer.Option(help="Birth family name.")],
+    given_name: Annotated[str, typer.Option(help="First given name.")],
+    birth_date: Annotated[str, typer.Option(help="Birth date, YYYY-MM-DD.")],
+    sex: Annotated[Sex, typer.Option(help="M, F or U.")],
+    used_name: Annotated[str, typer.Option(help="Used name when different.")] = "",
+    nir: Annotated[str | None, typer.Option(help="NIR (15 characters).")] = None,
+    birth_place: Annotated[str, typer.Option(help="INSEE code of the birth place.")] = "",
+    local_id: Annotated[str | None, typer.Option(help="Identifier at the site (IPP).")] = None,
+) -> None:
+    """Register a person with a provisional identity (validated later by identity vigilance)."""
+    try:
+        born = date.fromisoformat(birth_date)
+    except ValueError as exc:
+        raise BasculeError(f"--birth-date {birth_date!r} is not a date YYYY-MM-DD") from exc
+    identity = IdentityTraits(
+        birth_family_name=family_name,
+        used_name=used_name,
+        first_given_name=given_name,
+        given_names=(given_name,),
+        birth_date=born,
+        sex=sex,
+        birth_place_insee=birth_place,
+        nir=None if nir is None else validate_nir(nir),
+        status=IdentityStatus.PROVISIONAL,
+    )
+    patient_id = f"pat-{uuid.uuid4().hex[:12]}"
+    patient = Patient(id=patient_id, identity=identity, local_ids=((site, local_id or patient_id),))
+    with open_database(ctx) as db, db.writing() as session:
+        (seq,) = journal.append(
+            session,
+            [changes.patient_registered(patient, site)],
+            actor=_settings(ctx).actor,
+            at=db.clock.now(),
+        )
+    console.print(f"registered {identity.display_name} as {patient_id} (journal entry {seq})")
+
+
+@app.command("synth")
+def synth(
+    ctx: typer.Context,
+    patients: Annotated[int, typer.Option(min=1, help="People in the patient index.")] = 50_000,
+    seed: Annotated[int, typer.Option(help="Random seed (same seed, same group).")] = 1,
+    start: Annotated[
+        str | None, typer.Option(help="First day of booked cases (default: next Monday).")
+    ] = None,
+) -> None:
+    """Create the synthetic 'Grand Ouest' group of five sites in an empty database."""
+    first_day = _parse_day("--start", start)
+    with open_database(ctx, migrated=False) as db:
+        upgrade(db)
+        with progress_bars(err_console) as progress:
+            report = synthesise(
+                db, patients=patients, seed=seed, start=first_day, progress=progress
+            )
+    console.print(
+        f"created {report.sites} sites, {report.theatres} theatres, {report.beds} beds, "
+        f"{report.surgeons} surgeons, {report.patients} patients, {report.stays} stays, "
+        f"{report.cases} cases: {report.journal_entries} journal entries "
+        f"in {report.seconds:.1f} s"
+    )
+
+
+def _parse_day(option: str, value: str | None) -> date | None:
+    if value is None:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError as exc:
+        raise BasculeError(f"{option} {value!r} is not a date YYYY-MM-DD") from exc
+
+
+@app.command("demo")
+def demo(
+    ctx: typer.Context,
+    out: Annotated[
+        Path | None, typer.Option(help="Directory for the demo outputs (default: data dir).")
+    ] = None,
+    patients: Annotated[int, typer.Option(min=100, help="People in the patient index.")] = 50_000,
+    seed: Annotated[int, typer.Option(help="Random seed.")] = 1,
+) -> None:
+    """Run the main job on the embedded default: synthesise, verify, summarise."""
+    run_demo(out or _settings(ctx).data_dir / "demo", patients=patients, seed=seed, console=console)
+
+
+@app.command("serve")
+def serve(
+    ctx: typer.Context,
+    host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(min=1, max=65535, help="TCP port.")] = 8000,
+) -> None:
+    """Start the web application (crisis cell, status, health)."""
+    from bascule.web.server import serve as run_server
+
+    with open_database(ctx) as db:
+        console.print(f"serving {db.description} on http://{host}:{port}/")
+        run_server(db, host, port)
+
+
+if __name__ == "__main__":
+    app()
