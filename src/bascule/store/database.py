@@ -100,7 +100,11 @@ class Database:
             raise DatabaseUnavailableError(f"cannot open {self.description}: {reason}") from exc
 
     def check_schema(self) -> None:
-        """Raise SchemaMissingError unless the tables exist."""
+        """Raise SchemaMissingError unless the tables exist (never creates a file)."""
+        if self.is_sqlite and not self._sqlite_file_exists():
+            raise SchemaMissingError(
+                f"no database at {self.description}: run 'bascule db upgrade' first"
+            )
         self.check_reachable()
         with self.engine.connect() as connection:
             if not inspect(connection).has_table("journal_head"):
@@ -110,12 +114,12 @@ class Database:
 
     @contextmanager
     def reading(self) -> Iterator[Session]:
-        """A read-only transaction; rolled back at the end."""
+        """A read transaction, ended without writing anything.
+
+        Closing (rather than rolling back) keeps what was loaded readable after the block.
+        """
         with self._sessions() as session:
-            try:
-                yield session
-            finally:
-                session.rollback()
+            yield session
 
     @contextmanager
     def writing(self) -> Iterator[Session]:
@@ -124,6 +128,10 @@ class Database:
             connection = plain.execution_options(**{_IMMEDIATE: True})
             with Session(bind=connection, expire_on_commit=False) as session, session.begin():
                 yield session
+
+    def _sqlite_file_exists(self) -> bool:
+        name = self.url.database
+        return not name or name == ":memory:" or Path(name).expanduser().exists()
 
     def dispose(self) -> None:
         """Close every pooled connection."""

@@ -12,6 +12,7 @@ from bascule.store.tables import (
     PatientRow,
     SiteRow,
     StayRow,
+    SurgeonRow,
     SurgeonSiteRow,
     SurgicalCaseRow,
     TheatreRow,
@@ -46,21 +47,20 @@ def _count_by_site(
     session: Session, site_column: InstrumentedAttribute[str], *where: ColumnElement[bool]
 ) -> dict[str, int]:
     query = select(site_column, func.count()).group_by(site_column).where(*where)
-    return dict(session.execute(query).tuples())
+    return dict(session.execute(query).all())
 
 
 def site_summaries(session: Session) -> list[SiteSummary]:
     """One summary per site, ordered by site id."""
     theatres = _count_by_site(session, TheatreRow.site_id)
     wards = _count_by_site(session, WardRow.site_id)
-    beds = dict(
-        session.execute(
-            select(WardRow.site_id, func.count())
-            .select_from(BedRow)
-            .join(WardRow, WardRow.id == BedRow.ward_id)
-            .group_by(WardRow.site_id)
-        ).tuples()
+    beds_query = (
+        select(WardRow.site_id, func.count())
+        .select_from(BedRow)
+        .join(WardRow, WardRow.id == BedRow.ward_id)
+        .group_by(WardRow.site_id)
     )
+    beds = dict(session.execute(beds_query).all())
     occupied = _count_by_site(session, StayRow.site_id, StayRow.discharged_at.is_(None))
     surgeons = _count_by_site(session, SurgeonSiteRow.site_id)
     patients = _count_by_site(session, PatientLocalIdRow.site_id)
@@ -101,3 +101,8 @@ def unknown_site(session: Session, site_id: str) -> UnknownEntityError:
 def patient_count(session: Session) -> int:
     """Number of people in the patient index."""
     return int(session.scalar(select(func.count()).select_from(PatientRow)) or 0)
+
+
+def surgeon_count(session: Session) -> int:
+    """Number of distinct surgeons of the group (one may operate at several sites)."""
+    return int(session.scalar(select(func.count()).select_from(SurgeonRow)) or 0)
