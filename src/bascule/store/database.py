@@ -122,6 +122,22 @@ class Database:
             yield session
 
     @contextmanager
+    def snapshot(self) -> Iterator[Session]:
+        """A read transaction in which every query sees the same committed state.
+
+        SQLite in WAL mode already reads from one snapshot per transaction; PostgreSQL
+        needs REPEATABLE READ for that (its default gives each statement its own).
+        """
+        with self.engine.connect() as plain:
+            connection = (
+                plain
+                if self.is_sqlite
+                else plain.execution_options(isolation_level="REPEATABLE READ")
+            )
+            with Session(bind=connection, expire_on_commit=False) as session:
+                yield session
+
+    @contextmanager
     def writing(self) -> Iterator[Session]:
         """A write transaction holding the write lock from its start; commits on success."""
         with self.engine.connect() as plain:

@@ -1,0 +1,1 @@
+"""Continuity kits: per-site encrypted, signed local copies, deltas, viewer and agent."""
