@@ -1,33 +1,28 @@
 """The ``bascule`` command line; each area adds its own sub-command group."""
 
 import uuid
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from rich.console import Console
 from rich.table import Table
 from sqlalchemy.exc import SQLAlchemyError
 from typer.core import TyperGroup
 
 from bascule import __version__
+from bascule.cli_common import console, err_console, open_database, settings_of
 from bascule.config import Settings
 from bascule.demo import run_demo, site_table
 from bascule.domain.errors import DomainError
 from bascule.domain.nir import validate_nir
 from bascule.domain.patients import IdentityStatus, IdentityTraits, Patient, Sex
 from bascule.errors import BasculeError
+from bascule.kit.cli import kit_app
 from bascule.progress import progress_bars
 from bascule.store import changes, journal, queries
-from bascule.store.database import Database
 from bascule.store.migrate import current_revision, head_revision, upgrade
 from bascule.synth.group import synthesise
-
-console = Console()
-err_console = Console(stderr=True)
 
 
 class BasculeGroup(TyperGroup):
@@ -59,6 +54,7 @@ app.add_typer(db_app, name="db")
 app.add_typer(journal_app, name="journal")
 app.add_typer(sites_app, name="sites")
 app.add_typer(patient_app, name="patient")
+app.add_typer(kit_app, name="kit")
 
 
 def _version(value: bool) -> None:
@@ -86,26 +82,6 @@ def main(
 ) -> None:
     """bascule: keep a multi-site hospital group working when its IT is down."""
     ctx.obj = Settings.from_environment(db_url=db_url)
-
-
-def _settings(ctx: typer.Context) -> Settings:
-    settings = ctx.find_root().obj
-    assert isinstance(settings, Settings)
-    return settings
-
-
-@contextmanager
-def open_database(ctx: typer.Context, *, migrated: bool = True) -> Iterator[Database]:
-    """The database named by ``--db``, checked reachable (and migrated unless told not)."""
-    db = Database(_settings(ctx).db_url)
-    try:
-        if migrated:
-            db.check_schema()
-        else:
-            db.check_reachable()
-        yield db
-    finally:
-        db.dispose()
 
 
 @db_app.command("upgrade")
@@ -219,7 +195,7 @@ def patient_add(
         (seq,) = journal.append(
             session,
             [changes.patient_registered(patient, site)],
-            actor=_settings(ctx).actor,
+            actor=settings_of(ctx).actor,
             at=db.clock.now(),
         )
     console.print(f"registered {identity.display_name} as {patient_id} (journal entry {seq})")
@@ -269,7 +245,9 @@ def demo(
     seed: Annotated[int, typer.Option(help="Random seed.")] = 1,
 ) -> None:
     """Run the main job on the embedded default: synthesise, verify, summarise."""
-    run_demo(out or _settings(ctx).data_dir / "demo", patients=patients, seed=seed, console=console)
+    run_demo(
+        out or settings_of(ctx).data_dir / "demo", patients=patients, seed=seed, console=console
+    )
 
 
 @app.command("serve")

@@ -27,6 +27,16 @@ class Settings:
     data_dir: Path
     actor: str
 
+    @property
+    def keys_dir(self) -> Path:
+        """The group key store (signing key, passphrase slots); BASCULE_KEYS_DIR overrides."""
+        return Path(os.environ.get("BASCULE_KEYS_DIR") or self.data_dir / "keys")
+
+    @property
+    def kits_dir(self) -> Path:
+        """Where the group server keeps the kits and deltas it publishes."""
+        return Path(os.environ.get("BASCULE_KITS_DIR") or self.data_dir / "kits")
+
     @classmethod
     def from_environment(cls, db_url: str | None = None, actor: str | None = None) -> "Settings":
         """Explicit values first, then the environment, then the defaults."""

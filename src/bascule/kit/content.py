@@ -15,6 +15,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, Select, select
 from sqlalchemy.orm import Session
 
+from bascule.crisis.plans import default_plan, role_sheets
 from bascule.store import journal
 from bascule.store.canonical import canonical_instant
 from bascule.store.queries import require_site
@@ -237,8 +238,13 @@ def present_ids(session: Session, site: str, window: Window) -> dict[str, set[st
             session, select(SurgeonSiteRow.surgeon_id).where(SurgeonSiteRow.site_id == site)
         ),
         "oncall": set(),
-        "plans": set(),
+        "plans": set(plan_sheets()),
     }
+
+
+def plan_sheets() -> dict[str, Record]:
+    """The emergency-plan sheets every site carries: one per crisis role."""
+    return role_sheets(default_plan())
 
 
 # --- loading records ------------------------------------------------------------------
@@ -421,6 +427,8 @@ def load_records(
         return {}
     if collection == "patients":
         return load_patients(session, site, ids)
+    if collection == "plans":
+        return {key: sheet for key, sheet in plan_sheets().items() if key in ids}
     if collection in _LOADERS:
         return _LOADERS[collection](session, ids)
     return {}

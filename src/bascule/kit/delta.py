@@ -38,6 +38,8 @@ _COLLECTION_OF_ENTITY = {
     "ward": "wards",
     "surgeon": "staff",
 }
+# Collections not fed by the journal (plans come from files): always sent whole.
+_UNJOURNALED = frozenset({"plans"})
 
 
 class DeltaMismatchError(BasculeError):
@@ -80,7 +82,7 @@ def build_delta(
     collections: dict[str, Any] = {}
     for name, ids in present.items():
         had = set(base["ids"].get(name, ()))
-        wanted = (touched.get(name, set()) | (ids - had)) & ids
+        wanted = ids if name in _UNJOURNALED else (touched.get(name, set()) | (ids - had)) & ids
         collections[name] = {
             "keep": sorted(ids),
             "upserts": load_records(session, site, name, wanted),

@@ -1,0 +1,1 @@
+"""Crisis cell: incidents, site status, logbook, emergency plans, situation reports."""
