@@ -172,9 +172,14 @@ def verify(
         if previous is not None and (
             kit.kind != "delta" or kit.base_seq != previous.seq or kit.site != previous.site
         ):
+            what = (
+                f"a delta of {kit.site} from {kit.base_seq} to {kit.seq}"
+                if kit.kind == "delta"
+                else f"a full kit of {kit.site} at {kit.seq}"
+            )
             raise BasculeError(
                 f"{path}: does not follow {previous.site} at sequence {previous.seq} "
-                f"(it is a {kit.kind} of {kit.site} from {kit.base_seq} to {kit.seq})"
+                f"(it is {what})"
             )
         if passphrase:
             open_content(kit, passphrase, str(path))
