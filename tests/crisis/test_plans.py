@@ -81,3 +81,9 @@ def test_duplicate_action_ids_are_refused() -> None:
     doubled = MINIMAL + MINIMAL[MINIMAL.index("  - id: a1") :]
     with pytest.raises(PlanError, match="used twice"):
         parse_plan(doubled, "p.yaml")
+
+
+def test_checklist_item_read_as_a_mapping_is_refused() -> None:
+    bad = MINIMAL + "    checklist:\n      - Affichage : ne pas allumer\n"
+    with pytest.raises(PlanError, match=r"checklist item .* is not text"):
+        parse_plan(bad, "p.yaml")

@@ -142,7 +142,7 @@ def _action(source: str, raw: Any, role_ids: set[str], phase_ids: set[str]) -> P
         due_minutes=_field(source, raw, "due", int, where),
         title=_field(source, raw, "title", str, where),
         details=str(raw.get("details", "")),
-        checklist=tuple(str(item) for item in raw.get("checklist", []) or []),
+        checklist=_checklist(source, raw, where),
     )
     if action.phase not in phase_ids:
         raise PlanError(f"{source}:{line}: {where}: phase {action.phase!r} is not declared")
@@ -153,6 +153,20 @@ def _action(source: str, raw: Any, role_ids: set[str], phase_ids: set[str]) -> P
     if action.due_minutes < 0:
         raise PlanError(f"{source}:{line}: {where}: due must not be negative")
     return action
+
+
+def _checklist(source: str, raw: dict[str, Any], where: str) -> tuple[str, ...]:
+    items = raw.get("checklist") or []
+    if not isinstance(items, list):
+        raise PlanError(f"{source}:{raw['__line__']}: {where} field 'checklist' must be a list")
+    for item in items:
+        if not isinstance(item, str):
+            # An unquoted "text : more text" item is read by YAML as a mapping.
+            raise PlanError(
+                f"{source}:{raw['__line__']}: {where}: checklist item {item!r} is not text "
+                "(quote items that contain ' : ')"
+            )
+    return tuple(items)
 
 
 def load_plan(path: Path) -> Plan:

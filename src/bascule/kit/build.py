@@ -99,11 +99,18 @@ def open_chain(
     if kit.kind != "kit":
         raise BasculeError(f"{source}: is a delta, not a full kit")
     content = open_content(kit, passphrase, source)
+    at, site = kit.seq, kit.site
     for source, data in files[1:]:
         delta = verified(data, public_key, source)
         if delta.kind != "delta":
             raise BasculeError(f"{source}: is a full kit, expected a delta")
+        if delta.site != site or delta.base_seq != at:
+            raise BasculeError(
+                f"{source}: delta of {delta.site} from {delta.base_seq} does not follow "
+                f"{site} at {at}"
+            )
         content = apply_delta(content, open_content(delta, passphrase, source))
+        at = delta.seq
     return content
 
 

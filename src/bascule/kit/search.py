@@ -1,7 +1,7 @@
 """Finding patients in a decrypted kit: by name (tolerant to accents, case and one typo),
 birth date, local id or NIR; and the patient sheet shown in the terminal.
 
-The offline viewer implements the same rules in JavaScript (kit/viewer/viewer.js).
+The offline viewer implements the same rules in JavaScript (kit/viewer/search.js).
 """
 
 import re
