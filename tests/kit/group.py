@@ -2,6 +2,7 @@
 
 from datetime import UTC, date, datetime, timedelta
 
+from bascule.domain.activity import OnCallShift, Visit, VisitKind
 from bascule.domain.cases import Booking, SurgicalCase
 from bascule.domain.priority import PriorityClass
 from bascule.domain.sites import GenderPolicy, OperatingTheatre, Room, Ward
@@ -93,3 +94,11 @@ def build_group(db: Database) -> None:
             changes.case_booked(case(2, "p2", AS_OF + timedelta(days=20))),
         ],
     )
+
+
+def visit(number: int, patient_id: str, at: datetime, site_id: str = "rennes") -> Visit:
+    return Visit(f"v{number}", patient_id, site_id, at, VisitKind.CONSULTATION, "orthopaedics")
+
+
+def on_call(day: date, surgeon_id: str = "s1", site_id: str = "rennes") -> OnCallShift:
+    return OnCallShift(site_id, day, "orthopaedics", surgeon_id)

@@ -9,7 +9,7 @@ from bascule.kit.delta import DeltaMismatchError, apply_delta, build_delta
 from bascule.store import changes
 from bascule.store.database import Database
 from tests.factories import patient, record
-from tests.kit.group import AS_OF, build_group, case, stay
+from tests.kit.group import AS_OF, build_group, case, on_call, stay, visit
 
 
 def full(db: Database, site: str, window: Window) -> tuple[dict[str, Any], dict[str, Any]]:
@@ -60,6 +60,8 @@ def test_delta_applied_to_a_kit_equals_the_full_kit_at_the_new_sequence(group: D
         ],
     )
     record(group, [changes.patient_registered(patient(9, "nantes"), "nantes")])
+    record(group, [changes.oncall_assigned(on_call(AS_OF + timedelta(days=d))) for d in range(20)])
+    record(group, [changes.visit_recorded(visit(1, "p9", datetime(2026, 12, 8, 10, tzinfo=UTC)))])
     group.clock.advance(timedelta(days=10))  # type: ignore[attr-defined]
     later = Window(AS_OF + timedelta(days=10))
 
@@ -67,6 +69,8 @@ def test_delta_applied_to_a_kit_equals_the_full_kit_at_the_new_sequence(group: D
     expected, _ = full(group, "rennes", later)
     assert patched == expected
     assert set(expected["collections"]["cases"]) == {"c2", "c7"}
+    assert "p9" in expected["collections"]["patients"]  # seen in consultation
+    assert len(expected["collections"]["oncall"]) == 10  # the part of the roster in horizon
     assert "p9" in decode_index(expected["index"])
 
 

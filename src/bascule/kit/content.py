@@ -23,6 +23,7 @@ from bascule.store.tables import (
     AllergyRow,
     BedRow,
     MedicationRow,
+    OnCallRow,
     PatientLocalIdRow,
     PatientRow,
     RoomRow,
@@ -31,6 +32,7 @@ from bascule.store.tables import (
     SurgeonSiteRow,
     SurgicalCaseRow,
     TheatreRow,
+    VisitRow,
     WardRow,
 )
 
@@ -227,6 +229,10 @@ def present_ids(session: Session, site: str, window: Window) -> dict[str, set[st
                 SurgicalCaseRow.booked_day < window.first_day,
             ),
         )
+        | _ids(
+            session,
+            select(VisitRow.patient_id).where(VisitRow.site_id == site, VisitRow.at >= seen_since),
+        )
     )
     return {
         "patients": active,
@@ -237,7 +243,16 @@ def present_ids(session: Session, site: str, window: Window) -> dict[str, set[st
         "staff": _ids(
             session, select(SurgeonSiteRow.surgeon_id).where(SurgeonSiteRow.site_id == site)
         ),
-        "oncall": set(),
+        "oncall": {
+            f"{site}/{day.isoformat()}/{specialty}"
+            for day, specialty in session.execute(
+                select(OnCallRow.day, OnCallRow.specialty).where(
+                    OnCallRow.site_id == site,
+                    OnCallRow.day >= window.first_day,
+                    OnCallRow.day <= window.last_day,
+                )
+            )
+        },
         "plans": set(plan_sheets()),
     }
 
@@ -419,6 +434,28 @@ def load_staff(session: Session, ids: Collection[str]) -> dict[str, Record]:
     }
 
 
+def load_oncall(session: Session, ids: Collection[str]) -> dict[str, Record]:
+    """The given on-call shifts (ids ``site/day/specialty``)."""
+    records: dict[str, Record] = {}
+    by_site: dict[str, set[tuple[date, str]]] = defaultdict(set)
+    for key in ids:
+        site, day, specialty = key.split("/", 2)
+        by_site[site].add((date.fromisoformat(day), specialty))
+    for site, wanted in by_site.items():
+        days = {day for day, _ in wanted}
+        for row in session.scalars(
+            select(OnCallRow).where(OnCallRow.site_id == site, OnCallRow.day.in_(days))
+        ):
+            if (row.day, row.specialty) in wanted:
+                key = f"{site}/{row.day.isoformat()}/{row.specialty}"
+                records[key] = {
+                    "day": row.day.isoformat(),
+                    "specialty": row.specialty,
+                    "staff_id": row.surgeon_id,
+                }
+    return records
+
+
 def load_records(
     session: Session, site: str, collection: str, ids: Collection[str]
 ) -> dict[str, Record]:
@@ -440,6 +477,7 @@ _LOADERS: dict[str, Callable[[Session, Collection[str]], dict[str, Record]]] = {
     "theatres": load_theatres,
     "wards": load_wards,
     "staff": load_staff,
+    "oncall": load_oncall,
 }
 
 

@@ -37,6 +37,7 @@ _COLLECTION_OF_ENTITY = {
     "theatre": "theatres",
     "ward": "wards",
     "surgeon": "staff",
+    "oncall": "oncall",
 }
 # Collections not fed by the journal (plans come from files): always sent whole.
 _UNJOURNALED = frozenset({"plans"})

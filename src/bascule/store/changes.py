@@ -7,6 +7,7 @@ alone can rebuild every projection (and, later, a site's kit).
 from datetime import date
 from typing import Any
 
+from bascule.domain.activity import OnCallShift, Visit
 from bascule.domain.cases import Booking, CaseStatus, SurgicalCase
 from bascule.domain.patients import (
     Allergy,
@@ -26,11 +27,13 @@ from bascule.store.canonical import canonical_instant, parse_instant
 from bascule.store.journal import Change
 from bascule.store.kinds import (
     CASE_BOOKED,
+    ONCALL_ASSIGNED,
     PATIENT_REGISTERED,
     SITE_REGISTERED,
     STAY_ADMITTED,
     SURGEON_REGISTERED,
     THEATRE_REGISTERED,
+    VISIT_RECORDED,
     WARD_REGISTERED,
 )
 
@@ -258,3 +261,27 @@ def decode_case(payload: dict[str, Any]) -> SurgicalCase:
 def case_booked(case: SurgicalCase) -> Change:
     """A surgical case put on a site's list (with its booking when it has one)."""
     return Change(CASE_BOOKED, "case", case.id, encode_case(case), case.site_id)
+
+
+def visit_recorded(visit: Visit) -> Change:
+    """A patient seen at a site."""
+    payload = {
+        "id": visit.id,
+        "patient_id": visit.patient_id,
+        "site_id": visit.site_id,
+        "at": canonical_instant(visit.at),
+        "kind": visit.kind.value,
+        "specialty": visit.specialty,
+    }
+    return Change(VISIT_RECORDED, "visit", visit.id, payload, visit.site_id)
+
+
+def oncall_assigned(shift: OnCallShift) -> Change:
+    """A surgeon put on call (replacing whoever held that shift)."""
+    payload = {
+        "site_id": shift.site_id,
+        "day": shift.day.isoformat(),
+        "specialty": shift.specialty,
+        "surgeon_id": shift.surgeon_id,
+    }
+    return Change(ONCALL_ASSIGNED, "oncall", shift.key, payload, shift.site_id)

@@ -8,7 +8,7 @@ from collections.abc import Callable
 from datetime import date
 from typing import Any
 
-from sqlalchemy import insert
+from sqlalchemy import delete, insert, tuple_
 from sqlalchemy.orm import Session
 
 from bascule.store import kinds
@@ -18,6 +18,7 @@ from bascule.store.tables import (
     Base,
     BedRow,
     MedicationRow,
+    OnCallRow,
     PatientLocalIdRow,
     PatientRow,
     RoomRow,
@@ -27,6 +28,7 @@ from bascule.store.tables import (
     SurgeonSiteRow,
     SurgicalCaseRow,
     TheatreRow,
+    VisitRow,
     WardRow,
     table_of,
 )
@@ -172,3 +174,21 @@ def _cases(session: Session, payloads: list[dict[str, Any]]) -> None:
         )
         rows.append(row)
     _bulk(session, SurgicalCaseRow, rows)
+
+
+@projector(kinds.VISIT_RECORDED)
+def _visits(session: Session, payloads: list[dict[str, Any]]) -> None:
+    _bulk(session, VisitRow, [{**p, "at": parse_instant(p["at"])} for p in payloads])
+
+
+@projector(kinds.ONCALL_ASSIGNED)
+def _on_call(session: Session, payloads: list[dict[str, Any]]) -> None:
+    # The last assignment of a shift wins, also within one batch.
+    latest = {(p["site_id"], p["day"], p["specialty"]): p for p in payloads}
+    keys = [(site, date.fromisoformat(day), specialty) for site, day, specialty in latest]
+    session.execute(
+        delete(OnCallRow).where(
+            tuple_(OnCallRow.site_id, OnCallRow.day, OnCallRow.specialty).in_(keys)
+        )
+    )
+    _bulk(session, OnCallRow, [{**p, "day": date.fromisoformat(p["day"])} for p in latest.values()])

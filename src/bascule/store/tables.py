@@ -251,3 +251,29 @@ class SurgicalCaseRow(Base):
     not_transferable_reason: Mapped[str] = mapped_column(String(200))
 
     __table_args__ = (Index("ix_surgical_cases_site_day", "site_id", "booked_day"),)
+
+
+class VisitRow(Base):
+    """A patient seen at a site without a bed (consultation, emergency, day hospital)."""
+
+    __tablename__ = "visits"
+
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    patient_id: Mapped[str] = mapped_column(ForeignKey("patients.id"), index=True)
+    site_id: Mapped[str] = mapped_column(ForeignKey("sites.id"))
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    kind: Mapped[str] = mapped_column(String(20))
+    specialty: Mapped[str] = mapped_column(String(60))
+
+    __table_args__ = (Index("ix_visits_site_at", "site_id", "at"),)
+
+
+class OnCallRow(Base):
+    """Who is on call for a specialty at a site on a day."""
+
+    __tablename__ = "on_call"
+
+    site_id: Mapped[str] = mapped_column(ForeignKey("sites.id"), primary_key=True)
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    specialty: Mapped[str] = mapped_column(String(60), primary_key=True)
+    surgeon_id: Mapped[str] = mapped_column(ForeignKey("surgeons.id"))
