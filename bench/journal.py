@@ -13,14 +13,13 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from common import postgres_schema, save
-
 from bascule.domain.patients import IdentityStatus, IdentityTraits, Patient, Sex
 from bascule.domain.sites import Site
 from bascule.store import changes, journal
 from bascule.store.database import Database
 from bascule.store.journal import Change
 from bascule.store.migrate import upgrade
+from common import postgres_schema, save
 
 
 def _patient_change(number: int) -> Change:

@@ -16,6 +16,9 @@ import pytest
 from bascule.store.database import Database
 from bascule.store.migrate import upgrade
 
+# Rich wraps tables at the terminal width; the tests read whole rows.
+os.environ.setdefault("COLUMNS", "200")
+
 PG_SERVER_URL = os.environ.get("BASCULE_TEST_PG_URL", "postgresql://postgres@127.0.0.1:5432/test")
 
 

@@ -18,6 +18,7 @@ from bascule.domain.errors import DomainError
 from bascule.domain.nir import validate_nir
 from bascule.domain.patients import IdentityStatus, IdentityTraits, Patient, Sex
 from bascule.errors import BasculeError
+from bascule.kit.agent_cli import agent, token_app
 from bascule.kit.cli import kit_app
 from bascule.progress import progress_bars
 from bascule.store import changes, journal, queries
@@ -33,11 +34,13 @@ class BasculeGroup(TyperGroup):
         try:
             return super().invoke(ctx)
         except (BasculeError, DomainError) as exc:
-            err_console.print(f"[bold red]error:[/] {exc}", highlight=False)
+            err_console.print(f"[bold red]error:[/] {exc}", highlight=False, soft_wrap=True)
             raise typer.Exit(1) from exc
         except SQLAlchemyError as exc:
             reason = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
-            err_console.print(f"[bold red]database error:[/] {reason}", highlight=False)
+            err_console.print(
+                f"[bold red]database error:[/] {reason}", highlight=False, soft_wrap=True
+            )
             raise typer.Exit(1) from exc
 
 
@@ -55,6 +58,8 @@ app.add_typer(journal_app, name="journal")
 app.add_typer(sites_app, name="sites")
 app.add_typer(patient_app, name="patient")
 app.add_typer(kit_app, name="kit")
+kit_app.add_typer(token_app, name="token")
+app.command("agent")(agent)
 
 
 def _version(value: bool) -> None:

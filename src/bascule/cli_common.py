@@ -9,8 +9,8 @@ from rich.console import Console
 from bascule.config import Settings
 from bascule.store.database import Database
 
-console = Console()
-err_console = Console(stderr=True)
+console = Console(soft_wrap=True)
+err_console = Console(stderr=True, soft_wrap=True)
 
 
 def settings_of(ctx: typer.Context) -> Settings:

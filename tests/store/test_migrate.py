@@ -1,9 +1,10 @@
+from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 
 from bascule.store import journal
 from bascule.store.database import Database
-from bascule.store.migrate import current_revision, head_revision, upgrade
+from bascule.store.migrate import alembic_config, current_revision, head_revision, upgrade
 from bascule.store.tables import Base
 from tests.factories import seeded
 
@@ -30,3 +31,13 @@ def test_fresh_database_has_no_revision(db_url: str) -> None:
         assert current_revision(empty) is None
     finally:
         empty.dispose()
+
+
+def test_downgrade_to_nothing_and_back(db: Database) -> None:
+    config = alembic_config()
+    with db.engine.begin() as connection:
+        config.attributes["connection"] = connection
+        command.downgrade(config, "base")
+    assert current_revision(db) is None
+    upgrade(db)
+    assert current_revision(db) == head_revision()

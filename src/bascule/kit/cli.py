@@ -178,8 +178,7 @@ def verify(
                 else f"a full kit of {kit.site} at {kit.seq}"
             )
             raise BasculeError(
-                f"{path}: does not follow {previous.site} at sequence {previous.seq} "
-                f"(it is {what})"
+                f"{path}: does not follow {previous.site} at sequence {previous.seq} (it is {what})"
             )
         if passphrase:
             open_content(kit, passphrase, str(path))

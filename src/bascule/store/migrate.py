@@ -12,7 +12,7 @@ from bascule.store.database import Database
 MIGRATIONS = Path(__file__).with_name("migrations")
 
 
-def _config() -> Config:
+def alembic_config() -> Config:
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))
     return config
@@ -26,14 +26,14 @@ def current_revision(db: Database) -> str | None:
 
 def head_revision() -> str | None:
     """The newest revision shipped with this version of bascule."""
-    return ScriptDirectory.from_config(_config()).get_current_head()
+    return ScriptDirectory.from_config(alembic_config()).get_current_head()
 
 
 def upgrade(db: Database) -> tuple[str | None, str | None]:
     """Bring the schema to the newest revision; harmless when already there."""
     db.check_reachable()
     before = current_revision(db)
-    config = _config()
+    config = alembic_config()
     with db.engine.begin() as connection:
         config.attributes["connection"] = connection
         command.upgrade(config, "head")

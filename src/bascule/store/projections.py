@@ -8,12 +8,13 @@ from collections.abc import Callable
 from datetime import date
 from typing import Any
 
-from sqlalchemy import delete, insert, tuple_
+from sqlalchemy import delete, insert, tuple_, update
 from sqlalchemy.orm import Session
 
 from bascule.store import kinds
 from bascule.store.canonical import parse_instant
 from bascule.store.tables import (
+    AgentTokenRow,
     AllergyRow,
     Base,
     BedRow,
@@ -192,3 +193,27 @@ def _on_call(session: Session, payloads: list[dict[str, Any]]) -> None:
         )
     )
     _bulk(session, OnCallRow, [{**p, "day": date.fromisoformat(p["day"])} for p in latest.values()])
+
+
+@projector(kinds.AGENT_TOKEN_CREATED)
+def _tokens_created(session: Session, payloads: list[dict[str, Any]]) -> None:
+    rows = [
+        {
+            "token_sha256": p["token_sha256"],
+            "site_id": p["site_id"],
+            "created_at": parse_instant(p["created_at"]),
+            "revoked_at": None,
+        }
+        for p in payloads
+    ]
+    _bulk(session, AgentTokenRow, rows)
+
+
+@projector(kinds.AGENT_TOKEN_REVOKED)
+def _tokens_revoked(session: Session, payloads: list[dict[str, Any]]) -> None:
+    for p in payloads:
+        session.connection().execute(
+            update(table_of(AgentTokenRow))
+            .where(AgentTokenRow.token_sha256 == p["token_sha256"])
+            .values(revoked_at=parse_instant(p["revoked_at"]))
+        )

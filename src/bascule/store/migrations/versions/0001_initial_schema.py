@@ -67,9 +67,10 @@ def upgrade() -> None:
         sa.Column("alerts", sa.JSON(), nullable=False),
         sa.Column("emergency_contact_phone", sa.String(length=40), nullable=False),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_patients")),
-        sa.UniqueConstraint("nir", name=op.f("uq_patients_nir")),
     )
     with op.batch_alter_table("patients", schema=None) as batch_op:
+        # Not unique: a feed may carry one person twice, which identity vigilance resolves.
+        batch_op.create_index(batch_op.f("ix_patients_nir"), ["nir"], unique=False)
         batch_op.create_index(
             "ix_patients_name_birth", ["birth_family_name", "birth_date"], unique=False
         )
@@ -312,6 +313,7 @@ def downgrade() -> None:
     op.drop_table("sites")
     with op.batch_alter_table("patients", schema=None) as batch_op:
         batch_op.drop_index("ix_patients_name_birth")
+        batch_op.drop_index(batch_op.f("ix_patients_nir"))
 
     op.drop_table("patients")
     op.drop_table("journal_head")
