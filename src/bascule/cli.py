@@ -223,12 +223,7 @@ def synth(
             report = synthesise(
                 db, patients=patients, seed=seed, start=first_day, progress=progress
             )
-    console.print(
-        f"created {report.sites} sites, {report.theatres} theatres, {report.beds} beds, "
-        f"{report.surgeons} surgeons, {report.patients} patients, {report.stays} stays, "
-        f"{report.cases} cases: {report.journal_entries} journal entries "
-        f"in {report.seconds:.1f} s"
-    )
+    console.print(f"created {report.summary()}")
 
 
 def _parse_day(option: str, value: str | None) -> date | None:

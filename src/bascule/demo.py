@@ -36,11 +36,7 @@ def run_demo(out: Path, *, patients: int, seed: int, console: Console) -> Path:
         upgrade(db)
         with progress_bars(console) as progress:
             report = synthesise(db, patients=patients, seed=seed, progress=progress)
-        console.print(
-            f"{report.sites} sites, {report.theatres} theatres, {report.beds} beds, "
-            f"{report.surgeons} surgeons, {report.patients:,} patients, {report.stays:,} "
-            f"inpatient stays, {report.cases:,} booked cases in {report.seconds:.1f} s"
-        )
+        console.print(report.summary())
         console.rule("[bold]2. Journal verification")
         with db.reading() as session:
             verdict = journal.verify(session)

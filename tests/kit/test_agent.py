@@ -21,14 +21,14 @@ from bascule.kit.viewer import viewer_name
 from bascule.store import changes
 from bascule.store.database import Database
 from tests.factories import patient, record
-from tests.kit.group import build_group
-from tests.kit.test_agent_support import (
+from tests.kit.agent_support import (
     SITE_PASSPHRASE,
     LiveServer,
     issue_token,
     kit_app,
     make_keys,
 )
+from tests.kit.group import build_group
 
 VIEWER = viewer_name("rennes")
 

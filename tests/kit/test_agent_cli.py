@@ -16,8 +16,8 @@ from bascule.kit.keys import KeyStore
 from bascule.kit.publish import Publisher
 from bascule.store import journal
 from bascule.store.database import Database
+from tests.kit.agent_support import LiveServer, issue_token, kit_app, make_keys
 from tests.kit.group import build_group
-from tests.kit.test_agent_support import LiveServer, issue_token, kit_app, make_keys
 
 runner = CliRunner()
 

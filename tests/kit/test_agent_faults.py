@@ -32,8 +32,7 @@ from bascule.store import changes
 from bascule.store.database import Database
 from bascule.store.migrate import upgrade
 from tests.factories import patient, record
-from tests.kit.group import build_group
-from tests.kit.test_agent_support import (
+from tests.kit.agent_support import (
     Answer,
     LiveServer,
     ScriptedServer,
@@ -45,6 +44,7 @@ from tests.kit.test_agent_support import (
     reply,
     silent_for,
 )
+from tests.kit.group import build_group
 
 VIEWER = viewer_name("rennes")
 LATEST = "/api/kits/rennes/latest"

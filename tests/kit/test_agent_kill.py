@@ -36,7 +36,7 @@ from bascule.store.database import Database
 from bascule.store.migrate import upgrade
 from bascule.synth.group import synthesise
 from tests.factories import patient, record
-from tests.kit.test_agent_support import (
+from tests.kit.agent_support import (
     SITE_PASSPHRASE,
     LiveServer,
     issue_token,

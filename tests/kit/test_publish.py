@@ -19,8 +19,8 @@ from bascule.kit.publish import (
 from bascule.store import changes
 from bascule.store.database import Database
 from tests.factories import patient, record
+from tests.kit.agent_support import SITE_PASSPHRASE, issue_token, make_keys
 from tests.kit.group import build_group, case, stay
-from tests.kit.test_agent_support import SITE_PASSPHRASE, issue_token, make_keys
 
 
 @pytest.fixture(scope="module")

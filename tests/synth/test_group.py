@@ -6,6 +6,7 @@ from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
+from sqlalchemy import func, select
 
 from bascule.domain.nir import validate_nir
 from bascule.domain.patients import IdentityStatus, Sex
@@ -13,6 +14,7 @@ from bascule.domain.priority import PriorityClass
 from bascule.errors import BasculeError
 from bascule.store import journal
 from bascule.store.queries import site_summaries
+from bascule.store.tables import OnCallRow, VisitRow
 from bascule.synth.group import first_monday, synthesise
 from bascule.synth.holidays import is_public_holiday
 from bascule.synth.sites_data import DAY_STARTS_AT
@@ -72,7 +74,7 @@ def test_journal_verifies(group: Group) -> None:
 
 def test_progress_reports_each_stage_to_its_end(group: Group) -> None:
     last = {stage: (done, total) for stage, done, total in group.progress}
-    assert list(last) == ["estate", "patients", "stays", "cases"]
+    assert list(last) == ["estate", "patients", "stays", "cases", "visits", "on-call"]
     assert all(done == total for done, total in last.values())
     assert last["patients"] == (PATIENTS, PATIENTS)
 
@@ -259,3 +261,23 @@ def test_an_empty_patient_index_gives_an_empty_estate(tmp_path: Path) -> None:
 def test_refuses_a_negative_patient_count(tmp_path: Path) -> None:
     with pytest.raises(BasculeError, match="-1 patients"):
         synthesise(fresh_database(tmp_path / "g.sqlite3"), patients=-1)
+
+
+def test_visits_are_in_the_last_30_days_and_on_call_covers_every_day(group: Group) -> None:
+    with group.db.reading() as session:
+        first, last = session.execute(select(func.min(VisitRow.at), func.max(VisitRow.at))).one()
+        visits_by_site = dict(
+            session.execute(select(VisitRow.site_id, func.count()).group_by(VisitRow.site_id)).all()
+        )
+        days_by_site = dict(
+            session.execute(
+                select(OnCallRow.site_id, func.count(func.distinct(OnCallRow.day))).group_by(
+                    OnCallRow.site_id
+                )
+            ).all()
+        )
+    today = group.db.clock.now().date()
+    assert (today - first.date()).days <= 30
+    assert last.date() < today
+    assert set(visits_by_site) == {"rennes", "saint-nazaire", "quimper", "nantes", "angers"}
+    assert len(set(days_by_site.values())) == 1  # every site has someone on call every day

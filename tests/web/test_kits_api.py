@@ -18,8 +18,8 @@ from bascule.store import changes
 from bascule.store.database import Database
 from bascule.web.routers import kits
 from tests.factories import patient, record
+from tests.kit.agent_support import LiveServer, issue_token, kit_app, make_keys
 from tests.kit.group import build_group
-from tests.kit.test_agent_support import LiveServer, issue_token, kit_app, make_keys
 
 START = datetime(2026, 12, 7, 6, tzinfo=UTC)
 

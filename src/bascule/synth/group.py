@@ -16,16 +16,19 @@ from bascule.store import journal
 from bascule.store.changes import (
     case_booked,
     decode_patient,
+    oncall_assigned,
     patient_registered,
     site_registered,
     stay_admitted,
     surgeon_registered,
     theatre_registered,
+    visit_recorded,
     ward_registered,
 )
 from bascule.store.database import Database
 from bascule.store.journal import Change
 from bascule.store.tables import SiteRow
+from bascule.synth.activity import on_call_roster, record_visits
 from bascule.synth.cases import book_cases
 from bascule.synth.estate import Estate, build_estate
 from bascule.synth.feed import patient_change_chunks
@@ -50,8 +53,20 @@ class SynthReport:
     patients: int
     stays: int
     cases: int
+    visits: int
+    oncall_shifts: int
     journal_entries: int
     seconds: float
+
+    def summary(self) -> str:
+        """One sentence saying what was created and how fast."""
+        return (
+            f"{self.sites} sites, {self.theatres} theatres, {self.beds:,} beds, "
+            f"{self.surgeons} surgeons, {self.patients:,} patients, {self.stays:,} inpatient "
+            f"stays, {self.cases:,} booked cases, {self.visits:,} visits in the last 30 days, "
+            f"{self.oncall_shifts:,} on-call shifts: {self.journal_entries:,} journal entries "
+            f"in {self.seconds:.1f} s"
+        )
 
 
 def first_monday(day: date) -> date:
@@ -172,8 +187,13 @@ def synthesise(
         pools = _register_patients(writer, seed, patients, today, report)
         stays = admit_inpatients(seed, estate, pools, now)
         writer.write("stays", [stay_admitted(stay) for stay in stays])
-        cases = book_cases(seed, estate, pools, start or first_monday(today), today)
+        first_day = start or first_monday(today)
+        cases = book_cases(seed, estate, pools, first_day, today)
         writer.write("cases", [case_booked(case) for case in cases])
+        visits = record_visits(seed, estate, pools, now)
+        writer.write("visits", [visit_recorded(visit) for visit in visits])
+        roster = on_call_roster(estate, today - timedelta(days=1), first_day + timedelta(weeks=4))
+        writer.write("on-call", [oncall_assigned(shift) for shift in roster])
     return SynthReport(
         sites=len(estate.sites),
         theatres=len(estate.theatres),
@@ -183,6 +203,8 @@ def synthesise(
         patients=patients,
         stays=len(stays),
         cases=len(cases),
+        visits=len(visits),
+        oncall_shifts=len(roster),
         journal_entries=writer.entries,
         seconds=time.perf_counter() - began,
     )
