@@ -4,16 +4,13 @@ A real key store, the real application with the kits router, served by uvicorn o
 loopback port the OS picks, and tokens issued through the journal.
 """
 
-import socket
 import threading
 import time
 from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from types import TracebackType
 from urllib.parse import urlsplit
 
-import uvicorn
 from fastapi import FastAPI
 
 from bascule.kit.agent_store import create_token
@@ -50,58 +47,6 @@ def kit_app(db: Database, publisher: Publisher) -> FastAPI:
         app.include_router(kits.router)
     app.state.kit_publisher = publisher
     return app
-
-
-class LiveServer:
-    """The application under uvicorn in a thread; can stop and start again on its port."""
-
-    def __init__(self, app: FastAPI) -> None:
-        self.app = app
-        self.port = 0
-        self._server: uvicorn.Server | None = None
-        self._thread: threading.Thread | None = None
-        self._socket: socket.socket | None = None
-
-    @property
-    def url(self) -> str:
-        """Base URL of the server."""
-        return f"http://127.0.0.1:{self.port}"
-
-    def start(self) -> "LiveServer":
-        """Serve on the port the OS picked the first time (or a new one)."""
-        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        sock.bind(("127.0.0.1", self.port))
-        self.port = sock.getsockname()[1]
-        server = uvicorn.Server(uvicorn.Config(self.app, log_level="warning", lifespan="off"))
-        thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
-        thread.start()
-        deadline = time.monotonic() + 10
-        while not server.started:
-            if not thread.is_alive() or time.monotonic() > deadline:
-                raise RuntimeError("the uvicorn test server did not start within 10 s")
-            time.sleep(0.01)
-        self._server, self._thread, self._socket = server, thread, sock
-        return self
-
-    def stop(self) -> None:
-        """Stop serving; the port is closed until :meth:`start`."""
-        if self._server is not None and self._thread is not None and self._socket is not None:
-            self._server.should_exit = True
-            self._thread.join(timeout=10)
-            self._socket.close()
-        self._server = self._thread = self._socket = None
-
-    def __enter__(self) -> "LiveServer":
-        return self.start()
-
-    def __exit__(
-        self,
-        _type: type[BaseException] | None,
-        _value: BaseException | None,
-        _traceback: TracebackType | None,
-    ) -> None:
-        self.stop()
 
 
 Answer = Callable[[BaseHTTPRequestHandler], None]

@@ -20,10 +20,10 @@ from bascule.kit.publish import Publisher
 from bascule.kit.viewer import viewer_name
 from bascule.store import changes
 from bascule.store.database import Database
+from bascule.web.server import BackgroundServer
 from tests.factories import patient, record
 from tests.kit.agent_support import (
     SITE_PASSPHRASE,
-    LiveServer,
     issue_token,
     kit_app,
     make_keys,
@@ -55,8 +55,8 @@ def publisher(group: Database, keys: KeyStore, tmp_path: Path) -> Publisher:
 
 
 @pytest.fixture
-def server(group: Database, publisher: Publisher) -> Iterator[LiveServer]:
-    with LiveServer(kit_app(group, publisher)) as live:
+def server(group: Database, publisher: Publisher) -> Iterator[BackgroundServer]:
+    with BackgroundServer(kit_app(group, publisher)) as live:
         yield live
 
 
@@ -70,7 +70,7 @@ AgentFactory = Callable[..., Agent]
 
 @pytest.fixture
 def make_agent(
-    server: LiveServer, token: str, public_key: Ed25519PublicKey, tmp_path: Path
+    server: BackgroundServer, token: str, public_key: Ed25519PublicKey, tmp_path: Path
 ) -> AgentFactory:
     def make(**options: Any) -> Agent:
         config = AgentConfig(
@@ -192,7 +192,7 @@ def test_a_restart_verifies_again_and_sets_aside_what_was_altered(
     assert delta.read_bytes() != bytes(altered)
 
 
-def test_status_survives_a_restart(make_agent: AgentFactory, server: LiveServer) -> None:
+def test_status_survives_a_restart(make_agent: AgentFactory, server: BackgroundServer) -> None:
     agent = make_agent()
     assert agent.cycle()
     server.stop()
@@ -226,7 +226,7 @@ def test_an_unexpected_failure_does_not_stop_the_loop(
 
 
 def test_an_unusable_directory_is_one_clear_error(
-    server: LiveServer, token: str, public_key: Ed25519PublicKey, tmp_path: Path
+    server: BackgroundServer, token: str, public_key: Ed25519PublicKey, tmp_path: Path
 ) -> None:
     blocker = tmp_path / "a-file"
     blocker.write_text("not a directory")

@@ -16,7 +16,8 @@ from bascule.kit.keys import KeyStore
 from bascule.kit.publish import Publisher
 from bascule.store import journal
 from bascule.store.database import Database
-from tests.kit.agent_support import LiveServer, issue_token, kit_app, make_keys
+from bascule.web.server import BackgroundServer
+from tests.kit.agent_support import issue_token, kit_app, make_keys
 from tests.kit.group import build_group
 
 runner = CliRunner()
@@ -98,7 +99,7 @@ def test_tokens_are_shown_once_and_journaled_as_hashes(group: Database, db_url: 
 
 @pytest.fixture
 def server(group: Database, keys: KeyStore, tmp_path: Path) -> Iterator[str]:
-    with LiveServer(kit_app(group, Publisher(group, keys, tmp_path / "kits"))) as live:
+    with BackgroundServer(kit_app(group, Publisher(group, keys, tmp_path / "kits"))) as live:
         yield live.url
 
 

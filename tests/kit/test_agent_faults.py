@@ -31,10 +31,10 @@ from bascule.kit.viewer import viewer_name
 from bascule.store import changes
 from bascule.store.database import Database
 from bascule.store.migrate import upgrade
+from bascule.web.server import BackgroundServer
 from tests.factories import patient, record
 from tests.kit.agent_support import (
     Answer,
-    LiveServer,
     ScriptedServer,
     cut_short,
     hang_up,
@@ -90,8 +90,8 @@ def publisher(group: Database, keys: KeyStore, tmp_path: Path) -> Publisher:
 
 
 @pytest.fixture
-def server(group: Database, publisher: Publisher) -> Iterator[LiveServer]:
-    with LiveServer(kit_app(group, publisher)) as live:
+def server(group: Database, publisher: Publisher) -> Iterator[BackgroundServer]:
+    with BackgroundServer(kit_app(group, publisher)) as live:
         yield live
 
 
@@ -138,7 +138,11 @@ def without_status(files: dict[str, bytes]) -> dict[str, bytes]:
 
 @pytest.fixture
 def holding(
-    server: LiveServer, group: Database, token: str, public_key: Ed25519PublicKey, tmp_path: Path
+    server: BackgroundServer,
+    group: Database,
+    token: str,
+    public_key: Ed25519PublicKey,
+    tmp_path: Path,
 ) -> Path:
     """An agent directory holding kit-15 and delta 15 -> 16 from the real server."""
     agent = agent_at(server.url, tmp_path / "agent", token, public_key)
@@ -153,7 +157,7 @@ def holding(
 
 def test_older_validly_signed_files_served_as_new_are_refused(
     *,
-    server: LiveServer,
+    server: BackgroundServer,
     group: Database,
     publisher: Publisher,
     holding: Path,
@@ -284,7 +288,7 @@ def test_any_truncation_or_bit_flip_is_refused(
 
 def test_the_agent_backs_off_while_the_server_is_gone_then_catches_up(
     *,
-    server: LiveServer,
+    server: BackgroundServer,
     group: Database,
     holding: Path,
     token: str,
@@ -365,7 +369,7 @@ def free(filler: Path, amount: int) -> None:
 
 def test_a_full_disk_keeps_the_last_good_kit_and_recovers(
     *,
-    server: LiveServer,
+    server: BackgroundServer,
     group: Database,
     publisher: Publisher,
     token: str,
@@ -514,7 +518,7 @@ def test_kits_signed_by_another_key_are_refused(
     foreign = fingerprint(load_public_key(other_keys.public_key_path))
     expected = f"signed by key {foreign}, not the group key {keys.fingerprint()}"
     before = without_status(snapshot(holding))
-    with LiveServer(kit_app(group, impostor_publisher)) as impostor:
+    with BackgroundServer(kit_app(group, impostor_publisher)) as impostor:
         impostor_publisher.publish_kit("rennes")
         holder = agent_at(impostor.url, holding, token, public_key)
         newcomer = agent_at(impostor.url, tmp_path / "new-agent", token, public_key)

@@ -35,10 +35,10 @@ from bascule.store import changes, journal
 from bascule.store.database import Database
 from bascule.store.migrate import upgrade
 from bascule.synth.group import synthesise
+from bascule.web.server import BackgroundServer
 from tests.factories import patient, record
 from tests.kit.agent_support import (
     SITE_PASSPHRASE,
-    LiveServer,
     issue_token,
     kit_app,
     make_keys,
@@ -181,7 +181,7 @@ def test_kill_9_at_random_instants_never_leaves_a_partial_file(
     directory = tmp_path / "agent"
     chance = random.Random(20261207)
     mid_write = 0
-    with LiveServer(kit_app(group, publisher)) as server:
+    with BackgroundServer(kit_app(group, publisher)) as server:
         with Churn(group, publisher):
             for kill in range(KILLS):
                 process = start_agent(server.url, directory, keys, token, "--interval", "0.02")

@@ -6,15 +6,11 @@ beds (so occupancy has nothing to divide by).
 """
 
 import os
-import socket
-import threading
-import time
 from collections.abc import Iterator
 from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
-import uvicorn
 from fastapi.testclient import TestClient
 
 from bascule.domain.cases import Booking, SurgicalCase
@@ -28,6 +24,7 @@ from bascule.store.database import Database
 from bascule.store.journal import Change
 from bascule.store.migrate import upgrade
 from bascule.web.app import create_app
+from bascule.web.server import BackgroundServer
 
 CHROMIUM = Path("/usr/bin/chromium")
 ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts"
@@ -183,26 +180,6 @@ def chromium_path() -> str:
 
 @pytest.fixture
 def live_server(group_db: Database) -> Iterator[str]:
-    """The real application under uvicorn in a background thread; yields its base URL.
-
-    The socket is bound here, on a port the OS picks, and handed to uvicorn: no window in
-    which another process could take a port we only guessed was free.
-    """
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    sock.bind(("127.0.0.1", 0))
-    port = sock.getsockname()[1]
-    config = uvicorn.Config(create_app(group_db), log_level="warning")
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not server.started:
-        if not thread.is_alive() or time.monotonic() > deadline:
-            pytest.fail("the uvicorn test server did not start within 10 s")
-        time.sleep(0.02)
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.should_exit = True
-        thread.join(timeout=10)
-        sock.close()
+    """The real application under uvicorn in a background thread; yields its base URL."""
+    with BackgroundServer(create_app(group_db)) as server:
+        yield server.url

@@ -17,8 +17,9 @@ from bascule.kit.publish import Publisher
 from bascule.store import changes
 from bascule.store.database import Database
 from bascule.web.routers import kits
+from bascule.web.server import BackgroundServer
 from tests.factories import patient, record
-from tests.kit.agent_support import LiveServer, issue_token, kit_app, make_keys
+from tests.kit.agent_support import issue_token, kit_app, make_keys
 from tests.kit.group import build_group
 
 START = datetime(2026, 12, 7, 6, tzinfo=UTC)
@@ -48,7 +49,7 @@ def tokens(group: Database) -> dict[str, str]:
 
 @pytest.fixture
 def server(group: Database, publisher: Publisher, tokens: dict[str, str]) -> Iterator[str]:
-    with LiveServer(kit_app(group, publisher)) as live:
+    with BackgroundServer(kit_app(group, publisher)) as live:
         yield live.url
 
 
@@ -189,7 +190,7 @@ def test_a_server_without_keys_answers_503_without_details(
     group: Database, tokens: dict[str, str], tmp_path: Path
 ) -> None:
     publisher = Publisher(group, KeyStore(tmp_path / "no-keys"), tmp_path / "kits")
-    with LiveServer(kit_app(group, publisher)) as live:
+    with BackgroundServer(kit_app(group, publisher)) as live:
         answer = get(f"{live.url}/api/kits/rennes/kit", tokens["rennes"])
     assert answer.status_code == 503
     assert answer.json()["detail"] == "the server cannot provide kits right now"
