@@ -1,11 +1,13 @@
 """``bascule demo``: the main job, end to end, on the embedded SQLite default."""
 
+import shutil
 from pathlib import Path
 
 from rich.console import Console
 from rich.table import Table
 
 from bascule.errors import JournalIntegrityError
+from bascule.kit.demo import AGENT_SITE, run_kit_demo
 from bascule.progress import progress_bars
 from bascule.store import journal, queries
 from bascule.store.database import Database
@@ -15,21 +17,32 @@ from bascule.synth.group import synthesise
 DEMO_DB_NAME = "bascule-demo.sqlite3"
 
 
-def fresh_database(directory: Path) -> Path:
-    """Remove an earlier demo database in ``directory`` and return the path of a new one."""
+def fresh_outputs(directory: Path) -> Path:
+    """Remove an earlier demo's outputs in ``directory``; the path of the new database."""
     directory.mkdir(parents=True, exist_ok=True)
     path = directory / DEMO_DB_NAME
     for leftover in (path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
         leftover.unlink(missing_ok=True)
+    for subdirectory in ("keys", "kits", f"agent-{AGENT_SITE}"):
+        shutil.rmtree(directory / subdirectory, ignore_errors=True)
     return path
 
 
+def _verified(db: Database) -> int:
+    """Number of journal entries, after checking the whole chain."""
+    with db.reading() as session:
+        verdict = journal.verify(session)
+    if not verdict.intact:
+        raise JournalIntegrityError("demo journal broken: " + verdict.problems[0])
+    return verdict.entries
+
+
 def run_demo(out: Path, *, patients: int, seed: int, console: Console) -> Path:
-    """Synthesise the group into a fresh SQLite file, verify the journal, summarise each site.
+    """Synthesise the group into a fresh SQLite file, verify, summarise, build kits, run an agent.
 
     Returns the path of the demo database.
     """
-    path = fresh_database(out)
+    path = fresh_outputs(out)
     db = Database(f"sqlite:///{path}")
     try:
         console.rule("[bold]1. Synthetic group 'Grand Ouest'")
@@ -38,18 +51,23 @@ def run_demo(out: Path, *, patients: int, seed: int, console: Console) -> Path:
             report = synthesise(db, patients=patients, seed=seed, progress=progress)
         console.print(report.summary())
         console.rule("[bold]2. Journal verification")
+        console.print(f"journal intact: {_verified(db):,} hash-chained entries")
         with db.reading() as session:
-            verdict = journal.verify(session)
             summaries = queries.site_summaries(session)
-        if not verdict.intact:
-            raise JournalIntegrityError("demo journal broken: " + verdict.problems[0])
-        console.print(f"journal intact: {verdict.entries:,} hash-chained entries")
         console.rule("[bold]3. Sites")
         console.print(site_table(summaries))
+        console.rule("[bold]4. Continuity kits and a site agent")
+        kits = run_kit_demo(db, out, console)
+        entries = _verified(db)
     finally:
         db.dispose()
     console.rule("[bold]Outputs")
     console.print(f"database: {path}")
+    console.print(f"journal:  intact, {entries:,} entries")
+    console.print(f"kits:     {kits.kits} (keys in {kits.keys})")
+    console.print(f"viewer:   {kits.viewer}  (open it by double click, no network needed)")
+    console.print(f"          passphrase of {AGENT_SITE}: {kits.site_passphrases[AGENT_SITE]}")
+    console.print(f"          group emergency passphrase: {kits.group_passphrase}")
     console.print(f"explore:  bascule --db sqlite:///{path} serve   (then http://127.0.0.1:8000/)")
     console.print(f"audit:    bascule --db sqlite:///{path} journal verify")
     return path
@@ -59,7 +77,7 @@ def site_table(summaries: list[queries.SiteSummary]) -> Table:
     """A Rich table of site summaries."""
     table = Table(
         "site",
-        "name",
+        "city",
         "theatres",
         "wards",
         "beds",
@@ -72,7 +90,7 @@ def site_table(summaries: list[queries.SiteSummary]) -> Table:
     for s in summaries:
         table.add_row(
             s.id,
-            s.name,
+            s.city,
             str(s.theatres),
             str(s.wards),
             str(s.beds),

@@ -210,7 +210,7 @@ class Publisher:
         cached = self._cached_delta(site, seq, head)
         if cached is not None:
             return cached
-        base = self._read_manifest(site, seq)
+        base = self.manifest(site, seq)
         if base is None:
             raise FullKitRequiredError(
                 f"the server no longer holds sequence {seq} of {site} (too old or pruned): "
@@ -262,7 +262,7 @@ class Publisher:
     def _manifest_path(self, site: str, seq: int) -> Path:
         return self.site_dir(site) / f"manifest-{seq}.json"
 
-    def _read_manifest(self, site: str, seq: int) -> dict[str, Any] | None:
+    def manifest(self, site: str, seq: int) -> dict[str, Any] | None:
         try:
             text = self._manifest_path(site, seq).read_text(encoding="utf-8")
         except FileNotFoundError:
@@ -278,7 +278,7 @@ class Publisher:
         for _ in range(_PINNING_ATTEMPTS):
             built = build(as_of)
             with self._lock("manifest", site):
-                existing = self._read_manifest(site, built.seq)
+                existing = self.manifest(site, built.seq)
                 if existing is None:
                     write_atomically(
                         self._manifest_path(site, built.seq),
