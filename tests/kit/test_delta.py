@@ -7,6 +7,7 @@ from bascule.clock import SimulatedClock
 from bascule.kit.content import Window, build_content, decode_index
 from bascule.kit.delta import DeltaMismatchError, apply_delta, build_delta
 from bascule.store import changes
+from bascule.store.checkpoint import checkpoint_if_quiet
 from bascule.store.database import Database
 from tests.factories import patient, record
 from tests.kit.group import AS_OF, build_group, case, on_call, stay, visit
@@ -62,6 +63,7 @@ def test_delta_applied_to_a_kit_equals_the_full_kit_at_the_new_sequence(group: D
     record(group, [changes.patient_registered(patient(9, "nantes"), "nantes")])
     record(group, [changes.oncall_assigned(on_call(AS_OF + timedelta(days=d))) for d in range(20)])
     record(group, [changes.visit_recorded(visit(1, "p9", datetime(2026, 12, 8, 10, tzinfo=UTC)))])
+    assert checkpoint_if_quiet(group, quiet_for=timedelta(0)) is not None
     group.clock.advance(timedelta(days=10))  # type: ignore[attr-defined]
     later = Window(AS_OF + timedelta(days=10))
 
@@ -94,3 +96,12 @@ def test_delta_refuses_another_site(group: Database) -> None:
     _, nantes_manifest = full(group, "nantes", Window(AS_OF))
     with pytest.raises(DeltaMismatchError, match="site nantes"):
         apply_delta(rennes, delta(group, nantes_manifest, Window(AS_OF)))
+
+
+def test_checkpoint_alone_moves_the_kit_forward(group: Database) -> None:
+    before, manifest = full(group, "rennes", Window(AS_OF))
+    checkpoint_if_quiet(group, quiet_for=timedelta(0))
+    change = delta(group, manifest, Window(AS_OF))
+    assert change["seq"] == before["seq"] + 1
+    assert [entry["kind"] for entry in change["entries"]] == ["journal.checkpoint"]
+    assert apply_delta(before, change) == full(group, "rennes", Window(AS_OF))[0]

@@ -40,6 +40,7 @@ from bascule.kit.build import BuiltFile, build_delta_file, build_kit_file
 from bascule.kit.container import MAGIC
 from bascule.kit.keys import KeyStore
 from bascule.store import journal
+from bascule.store.checkpoint import checkpoint_if_quiet
 from bascule.store.database import Database
 
 log = logging.getLogger("bascule.kit.publish")
@@ -355,4 +356,14 @@ async def rebuild_periodically(publisher: Publisher, every_seconds: float) -> No
             await asyncio.to_thread(publisher.refresh_all)
         except Exception:  # the rebuild must outlive any one failure; the next may succeed
             log.exception("kit rebuild failed")
+        await asyncio.sleep(every_seconds)
+
+
+async def checkpoint_periodically(db: Database, every_seconds: float = 60) -> None:
+    """Keep a quiet journal moving while the server runs (see :mod:`bascule.store.checkpoint`)."""
+    while True:
+        try:
+            await asyncio.to_thread(checkpoint_if_quiet, db)
+        except Exception:  # a failed checkpoint must not stop the next one
+            log.exception("journal checkpoint failed")
         await asyncio.sleep(every_seconds)

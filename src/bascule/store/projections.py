@@ -217,3 +217,8 @@ def _tokens_revoked(session: Session, payloads: list[dict[str, Any]]) -> None:
             .where(AgentTokenRow.token_sha256 == p["token_sha256"])
             .values(revoked_at=parse_instant(p["revoked_at"]))
         )
+
+
+@projector(kinds.JOURNAL_CHECKPOINT)
+def _checkpoints(_session: Session, _payloads: list[dict[str, Any]]) -> None:
+    """A checkpoint changes no table: it only moves the journal forward."""

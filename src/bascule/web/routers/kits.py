@@ -22,6 +22,7 @@ from bascule.kit.publish import (
     FullKitRequiredError,
     Published,
     Publisher,
+    checkpoint_periodically,
     rebuild_interval_minutes,
     rebuild_periodically,
 )
@@ -47,15 +48,19 @@ def publisher_of(app: FastAPI) -> Publisher:
 
 @asynccontextmanager
 async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-    """Rebuild every site's full kit periodically while the application runs."""
+    """While the application runs: rebuild full kits periodically, checkpoint a quiet journal."""
     every = rebuild_interval_minutes() * 60
-    task = asyncio.create_task(rebuild_periodically(publisher_of(app), every))
+    tasks = [
+        asyncio.create_task(rebuild_periodically(publisher_of(app), every)),
+        asyncio.create_task(checkpoint_periodically(app.state.db)),
+    ]
     try:
         yield
     finally:
-        task.cancel()
-        with suppress(asyncio.CancelledError):
-            await task
+        for task in tasks:
+            task.cancel()
+            with suppress(asyncio.CancelledError):
+                await task
 
 
 def _unauthorised() -> HTTPException:
