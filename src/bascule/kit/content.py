@@ -6,13 +6,14 @@ a full kit loads every present record, a delta only those touched by the journal
 its base or newly present (see :mod:`bascule.kit.delta`).
 """
 
+import json
 from collections import defaultdict
 from collections.abc import Callable, Collection, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, select
+from sqlalchemy import ColumnElement, Connection, Select, Text, cast, select
 from sqlalchemy.orm import Session
 
 from bascule.crisis.plans import default_plan, role_sheets
@@ -80,14 +81,15 @@ def _chunks(ids: Collection[str]) -> Iterator[list[str]]:
 
 
 def _in_chunks(
-    session: Session, query: Callable[[list[str]], AnySelect], ids: Collection[str] | None
+    connection: Connection, query: Callable[[list[str]], AnySelect], ids: Collection[str] | None
 ) -> Iterator[Any]:
     """Run ``query`` for every chunk of ``ids`` (or once with no filter when None)."""
+    # fetchall per statement: iterating a result fetches row by row, far slower.
     if ids is None:
-        yield from session.execute(query([]))
+        yield from connection.execute(query([])).all()
         return
     for chunk in _chunks(ids):
-        yield from session.execute(query(chunk))
+        yield from connection.execute(query(chunk)).all()
 
 
 def _day(value: date | None) -> str | None:
@@ -104,16 +106,21 @@ def _instant(value: datetime | None) -> str | None:
 
 
 def index_rows(session: Session, ids: Collection[str] | None = None) -> list[list[Any]]:
-    """Index rows ``[id, family, used, given, birth, sex, nir, status, local]`` by id."""
+    """Index rows ``[id, family, used, given, birth, sex, nir, status, local]`` by id.
+
+    Read with Core statements and raw text columns: for the whole group (hundreds of
+    thousands of people) the ORM's per-row work would cost most of a kit's build time.
+    """
+    connection = session.connection()
     local: dict[str, list[str]] = defaultdict(list)
 
     def local_query(chunk: list[str]) -> AnySelect:
         query = select(
             PatientLocalIdRow.patient_id, PatientLocalIdRow.site_id, PatientLocalIdRow.local_id
-        )
+        ).order_by(PatientLocalIdRow.patient_id, PatientLocalIdRow.site_id)
         return query.where(PatientLocalIdRow.patient_id.in_(chunk)) if chunk else query
 
-    for patient_id, site_id, local_id in _in_chunks(session, local_query, ids):
+    for patient_id, site_id, local_id in _in_chunks(connection, local_query, ids):
         local[patient_id].append(f"{site_id}:{local_id}")
 
     def patient_query(chunk: list[str]) -> AnySelect:
@@ -121,32 +128,35 @@ def index_rows(session: Session, ids: Collection[str] | None = None) -> list[lis
             PatientRow.id,
             PatientRow.birth_family_name,
             PatientRow.used_name,
-            PatientRow.given_names,
+            cast(PatientRow.given_names, Text),
             PatientRow.first_given_name,
-            PatientRow.birth_date,
+            cast(PatientRow.birth_date, Text),
             PatientRow.sex,
             PatientRow.nir,
             PatientRow.identity_status,
-        )
+        ).order_by(PatientRow.id)
         return query.where(PatientRow.id.in_(chunk)) if chunk else query
 
+    no_local: list[str] = []
+    loads = json.loads
     rows = [
         [
             pid,
             family,
             used,
-            " ".join(given) or first,
-            born.isoformat(),
+            " ".join(loads(given)) or first,
+            born,
             sex,
             nir,
             _STATUS_LETTER[status],
-            " ".join(sorted(local.get(pid, ()))),
+            " ".join(local.get(pid, no_local)),
         ]
         for pid, family, used, given, first, born, sex, nir, status in _in_chunks(
-            session, patient_query, ids
+            connection, patient_query, ids
         )
     ]
-    rows.sort(key=lambda row: row[0])
+    if ids is not None:
+        rows.sort(key=lambda row: row[0])  # chunks are ordered, not the whole
     return rows
 
 
