@@ -248,7 +248,12 @@ def test_the_directory_lists_the_site_surgeons(opened: Visit, synthetic: Synthet
     opened.page.goto(f"{opened.url}#annuaire")
     staff = synthetic.content["collections"]["staff"]
     expect(opened.page.locator("table.directory tbody tr")).to_have_count(len(staff))
-    expect(opened.page.locator("#screen-annuaire")).to_contain_text("Aucun tableau d'astreinte")
+    oncall = synthetic.content["collections"]["oncall"]
+    assert oncall  # the synthetic roster covers the horizon
+    expect(opened.page.locator("table.oncall tbody tr")).to_have_count(len(oncall))
+    first = min(oncall.values(), key=lambda o: (o["day"], o["specialty"]))
+    surgeon = staff[first["staff_id"]]
+    expect(opened.page.locator("table.oncall")).to_contain_text(surgeon["family_name"].upper())
     shot(opened, "directory", full_page=False)
 
 

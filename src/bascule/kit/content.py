@@ -320,22 +320,50 @@ def load_patients(session: Session, site: str, ids: Collection[str]) -> dict[str
                 )
             ).all()
         )
-        for row in session.scalars(select(PatientRow).where(PatientRow.id.in_(chunk))):
-            records[row.id] = {
-                "id": row.id,
-                "family": row.birth_family_name,
-                "used": row.used_name,
-                "given": " ".join(row.given_names) or row.first_given_name,
-                "birth": row.birth_date.isoformat(),
-                "sex": row.sex,
-                "nir": row.nir,
-                "status": row.identity_status,
-                "local_id": local_ids.get(row.id),
-                "blood_group": row.blood_group,
-                "allergies": allergies.get(row.id, []),
-                "medications": medications.get(row.id, []),
-                "alerts": list(row.alerts),
-                "emergency_contact_phone": row.emergency_contact_phone,
+        for (
+            pid,
+            family,
+            used,
+            given,
+            first,
+            birth,
+            sex,
+            nir,
+            status,
+            blood_group,
+            alerts,
+            phone,
+        ) in session.execute(
+            select(
+                PatientRow.id,
+                PatientRow.birth_family_name,
+                PatientRow.used_name,
+                PatientRow.given_names,
+                PatientRow.first_given_name,
+                PatientRow.birth_date,
+                PatientRow.sex,
+                PatientRow.nir,
+                PatientRow.identity_status,
+                PatientRow.blood_group,
+                PatientRow.alerts,
+                PatientRow.emergency_contact_phone,
+            ).where(PatientRow.id.in_(chunk))
+        ).all():
+            records[pid] = {
+                "id": pid,
+                "family": family,
+                "used": used,
+                "given": " ".join(given) or first,
+                "birth": birth.isoformat(),
+                "sex": sex,
+                "nir": nir,
+                "status": status,
+                "local_id": local_ids.get(pid),
+                "blood_group": blood_group,
+                "allergies": allergies.get(pid, []),
+                "medications": medications.get(pid, []),
+                "alerts": list(alerts),
+                "emergency_contact_phone": phone,
             }
     return records
 

@@ -315,6 +315,7 @@ function oncallTable(kit, oncall) {
         el("td", { class: "phone" }, surgeon && surgeon.phone ? surgeon.phone : "—"),
       );
     }),
+    { class: "oncall" },
   );
 }
 
