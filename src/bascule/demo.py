@@ -68,7 +68,10 @@ def run_demo(out: Path, *, patients: int, seed: int, console: Console) -> Path:
     console.print(f"viewer:   {kits.viewer}  (open it by double click, no network needed)")
     console.print(f"          passphrase of {AGENT_SITE}: {kits.site_passphrases[AGENT_SITE]}")
     console.print(f"          group emergency passphrase: {kits.group_passphrase}")
-    console.print(f"explore:  bascule --db sqlite:///{path} serve   (then http://127.0.0.1:8000/)")
+    console.print(
+        f"explore:  BASCULE_KEYS_DIR={kits.keys} BASCULE_KITS_DIR={kits.kits} "
+        f"bascule --db sqlite:///{path} serve   (then http://127.0.0.1:8000/)"
+    )
     console.print(f"audit:    bascule --db sqlite:///{path} journal verify")
     return path
 

@@ -294,14 +294,6 @@ def _check_entry(entry: JournalEntry, expected_seq: int, prev_hash: str) -> str 
     return None
 
 
-def require_intact(session: Session) -> VerifyReport:
-    """Verify the chain and raise JournalIntegrityError naming the first broken entry."""
-    report = verify(session)
-    if not report.intact:
-        raise JournalIntegrityError("journal broken: " + report.problems[0])
-    return report
-
-
 def count(session: Session) -> int:
     """Number of stored entries."""
     return int(session.scalar(select(func.count()).select_from(JournalEntryRow)) or 0)
