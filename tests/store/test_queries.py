@@ -3,7 +3,13 @@ import pytest
 from bascule.errors import UnknownEntityError
 from bascule.store import changes
 from bascule.store.database import Database
-from bascule.store.queries import patient_count, require_site, site_summaries, surgeon_count
+from bascule.store.queries import (
+    group_totals,
+    patient_count,
+    require_site,
+    site_summaries,
+    surgeon_count,
+)
 from tests.factories import patient, record
 from tests.kit.group import build_group
 
@@ -21,6 +27,10 @@ def test_site_summaries_count_each_site(db: Database) -> None:
     assert (rennes.patients, nantes.patients) == (3, 2)
     assert (rennes.booked_cases, nantes.booked_cases) == (2, 0)
     assert rennes.surgeons == nantes.surgeons == 1
+    with db.reading() as session:
+        totals = group_totals(session, list(summaries.values()))
+    # the surgeon works at both sites: counted once in the group, not twice
+    assert (totals.beds, totals.surgeons, totals.patients, totals.booked_cases) == (6, 1, 5, 2)
 
 
 def test_unknown_site_lists_the_known_ones(db: Database) -> None:

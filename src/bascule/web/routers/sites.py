@@ -1,59 +1,14 @@
 """The sites of the group: the overview page, one page per site, and the JSON list."""
 
-from dataclasses import dataclass
-
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 from pydantic import BaseModel, ConfigDict
-from sqlalchemy.orm import Session
 
 from bascule.store import journal
-from bascule.store.queries import (
-    SiteSummary,
-    patient_count,
-    require_site,
-    site_summaries,
-    surgeon_count,
-)
+from bascule.store.queries import group_totals, require_site, site_summaries
 from bascule.web.context import database, render
 
 router = APIRouter()
-
-
-@dataclass(frozen=True, slots=True)
-class GroupTotals:
-    """The totals row: sums for capacities, distinct people for surgeons and patients."""
-
-    theatres: int
-    wards: int
-    beds: int
-    occupied_beds: int
-    surgeons: int
-    patients: int
-    booked_cases: int
-
-    @property
-    def occupancy(self) -> float:
-        """Share of the group's beds with a current stay (0 without beds)."""
-        return self.occupied_beds / self.beds if self.beds else 0.0
-
-
-def group_totals(session: Session, summaries: list[SiteSummary]) -> GroupTotals:
-    """Totals over ``summaries``.
-
-    A surgeon operating at two sites, or a patient known to two, appears in both sites'
-    counts: summing them would overstate the people the group has, so those two totals
-    count distinct people instead.
-    """
-    return GroupTotals(
-        theatres=sum(s.theatres for s in summaries),
-        wards=sum(s.wards for s in summaries),
-        beds=sum(s.beds for s in summaries),
-        occupied_beds=sum(s.occupied_beds for s in summaries),
-        surgeons=surgeon_count(session),
-        patients=patient_count(session),
-        booked_cases=sum(s.booked_cases for s in summaries),
-    )
 
 
 class SiteSummaryModel(BaseModel):
