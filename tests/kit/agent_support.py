@@ -24,13 +24,19 @@ SITE_PASSPHRASE = "passe-site-rennes"
 GROUP_PASSPHRASE = "passe-groupe-ouest"
 
 
-def make_keys(directory: Path, sites: tuple[str, ...] = ("rennes", "nantes")) -> KeyStore:
+def make_keys(
+    directory: Path,
+    sites: tuple[str, ...] = ("rennes", "nantes"),
+    *,
+    site_passphrase: str = SITE_PASSPHRASE,
+    group_passphrase: str = GROUP_PASSPHRASE,
+) -> KeyStore:
     """A key store with a signing key and the slots of ``sites`` (one PBKDF2 per slot)."""
     keys = KeyStore(directory)
     keys.create_signing_key()
     for site in sites:
-        keys.set_slot(SITE_SLOT, SITE_PASSPHRASE, site)
-    keys.set_slot(GROUP_SLOT, GROUP_PASSPHRASE)
+        keys.set_slot(SITE_SLOT, site_passphrase, site)
+    keys.set_slot(GROUP_SLOT, group_passphrase)
     return keys
 
 

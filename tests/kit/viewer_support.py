@@ -29,11 +29,12 @@ from bascule.domain.patients import (
     Sex,
 )
 from bascule.kit.build import BuiltFile
-from bascule.kit.keys import GROUP_SLOT, SITE_SLOT, KeyStore, load_public_key
+from bascule.kit.keys import KeyStore, load_public_key
 from bascule.kit.search import find_patients
 from bascule.kit.viewer import viewer_name, write_viewer
 from bascule.store.database import Database
 from bascule.store.migrate import upgrade
+from tests.kit.agent_support import make_keys
 from tests.web.conftest import ARTIFACTS, CHROMIUM, require_chromium
 
 SITE_PASSPHRASE = "rennes: phrase du site 2026"
@@ -54,11 +55,9 @@ def migrated(path: Path) -> Database:
 
 def key_store(directory: Path) -> KeyStore:
     """A key store with a signing key, the rennes slot and the group slot."""
-    keys = KeyStore(directory)
-    keys.create_signing_key()
-    keys.set_slot(SITE_SLOT, SITE_PASSPHRASE, "rennes")
-    keys.set_slot(GROUP_SLOT, GROUP_PASSPHRASE)
-    return keys
+    return make_keys(
+        directory, ("rennes",), site_passphrase=SITE_PASSPHRASE, group_passphrase=GROUP_PASSPHRASE
+    )
 
 
 def newcomer() -> Patient:
