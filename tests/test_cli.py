@@ -134,43 +134,21 @@ def test_patient_with_wrong_nir_key_is_refused_without_writing(seeded_url: str) 
     assert "registered LE BIHAN Yann" in good.output
 
 
+def add_tanguy(url: str, site: str, birth_date: str) -> subprocess.CompletedProcess[str]:
+    """``bascule patient add`` for Loïc Tanguy."""
+    return bascule(
+        "--db", url, "patient", "add", "--site", site, "--family-name", "Tanguy",
+        "--given-name", "Loïc", "--birth-date", birth_date, "--sex", "M",
+    )  # fmt: skip
+
+
 def test_patient_at_unknown_site_is_refused(seeded_url: str) -> None:
-    result = bascule(
-        "--db",
-        seeded_url,
-        "patient",
-        "add",
-        "--site",
-        "brest",
-        "--family-name",
-        "Tanguy",
-        "--given-name",
-        "Loïc",
-        "--birth-date",
-        "1990-02-03",
-        "--sex",
-        "M",
-    )
+    result = add_tanguy(seeded_url, "brest", "1990-02-03")
     assert result.returncode == 1
     assert "unknown site id 'brest' (known sites: rennes)" in result.stderr
 
 
 def test_impossible_birth_date_is_refused(seeded_url: str) -> None:
-    result = bascule(
-        "--db",
-        seeded_url,
-        "patient",
-        "add",
-        "--site",
-        "rennes",
-        "--family-name",
-        "Tanguy",
-        "--given-name",
-        "Loïc",
-        "--birth-date",
-        "1990-02-30",
-        "--sex",
-        "M",
-    )
+    result = add_tanguy(seeded_url, "rennes", "1990-02-30")
     assert result.returncode == 1
     assert "--birth-date '1990-02-30' is not a date" in result.stderr
