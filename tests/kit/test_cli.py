@@ -113,3 +113,17 @@ def test_delta_chain_out_of_order_is_refused(env: dict[str, str], tmp_path: Path
     code, output = run(env, "kit", "verify", str(kit), str(kit))
     assert code == 1
     assert "does not follow rennes at sequence" in output
+
+
+def test_slot_commands_need_exactly_one_target(env: dict[str, str]) -> None:
+    for args in ([], ["--site", "rennes", "--group"]):
+        code, output = run(env, "kit", "slot", "set", *args)
+        assert code == 1
+        assert "give exactly one of --site SITE or --group" in output
+    code, output = run(env, "kit", "slot", "set", "--group")
+    assert code == 0, output
+    assert "group emergency passphrase slot set" in output
+    assert run(env, "kit", "slot", "remove", "--group")[0] == 0
+    code, output = run(env, "kit", "slot", "remove", "--group")
+    assert code == 1
+    assert "there is no group slot to remove" in output

@@ -55,15 +55,26 @@ def ensure_keys(keys: KeyStore, site: str) -> None:
             f"(public key for agents: {keys.public_key_path})"
         )
     if not keys.has_slot(site):
-        keys.set_slot(
-            SITE_SLOT, ask_passphrase(SITE_PASSPHRASE_ENV, f"site {site}", confirm=True), site
-        )
+        set_slot(keys, site)
         err_console.print(f"created the passphrase slot of site {site}")
     if not keys.has_slot(None):
-        keys.set_slot(
-            GROUP_SLOT, ask_passphrase(GROUP_PASSPHRASE_ENV, "group emergency", confirm=True)
-        )
+        set_slot(keys, None)
         err_console.print("created the group emergency passphrase slot")
+
+
+def set_slot(keys: KeyStore, site: str | None) -> None:
+    """Add or rotate the slot of ``site`` (the group slot when None), asking its passphrase."""
+    if site is None:
+        passphrase = ask_passphrase(GROUP_PASSPHRASE_ENV, "group emergency", confirm=True)
+        keys.set_slot(GROUP_SLOT, passphrase)
+    else:
+        passphrase = ask_passphrase(SITE_PASSPHRASE_ENV, f"site {site}", confirm=True)
+        keys.set_slot(SITE_SLOT, passphrase, site)
+
+
+def _one_slot(site: str | None, group: bool) -> None:
+    if (site is None) == (not group):
+        raise BasculeError("give exactly one of --site SITE or --group")
 
 
 @keys_app.command("init")
@@ -84,21 +95,14 @@ def slot_set(
     group: Annotated[bool, typer.Option("--group", help="The group emergency slot.")] = False,
 ) -> None:
     """Add or rotate a passphrase slot (new salt, new key); later kits use it."""
-    if (site is None) == (not group):
-        raise BasculeError("give exactly one of --site SITE or --group")
-    keys = key_store(ctx)
+    _one_slot(site, group)
     if site is not None:
         with open_database(ctx) as db, db.reading() as session:
             require_site(session, site)
-        keys.set_slot(
-            SITE_SLOT, ask_passphrase(SITE_PASSPHRASE_ENV, f"site {site}", confirm=True), site
-        )
-        console.print(f"passphrase slot of site {site} set")
-    else:
-        keys.set_slot(
-            GROUP_SLOT, ask_passphrase(GROUP_PASSPHRASE_ENV, "group emergency", confirm=True)
-        )
-        console.print("group emergency passphrase slot set")
+    set_slot(key_store(ctx), site)
+    console.print(
+        "group emergency passphrase slot set" if site is None else f"passphrase slot of {site} set"
+    )
 
 
 @slot_app.command("remove")
@@ -108,8 +112,7 @@ def slot_remove(
     group: Annotated[bool, typer.Option("--group", help="The group emergency slot.")] = False,
 ) -> None:
     """Remove a passphrase slot; kits built afterwards no longer open with it."""
-    if (site is None) == (not group):
-        raise BasculeError("give exactly one of --site SITE or --group")
+    _one_slot(site, group)
     key_store(ctx).remove_slot(site)
     console.print("slot removed")
 
