@@ -137,8 +137,9 @@ class FormCode:
 def qr_modules(text: str) -> np.ndarray:
     """The QR code of ``text`` (error correction M) as a square boolean array, dark = True."""
     barcode = zxingcpp.create_barcode(text, zxingcpp.BarcodeFormat.QRCode, ec_level="M")
-    image = np.asarray(barcode.to_image(scale=1, add_quiet_zones=False))
-    return image == 0
+    image = np.asarray(barcode.to_image(scale=1, add_quiet_zones=False), dtype=np.uint8)
+    dark: np.ndarray = image == 0
+    return dark
 
 
 def dark_runs(modules: np.ndarray) -> Iterator[tuple[int, int, int]]:
