@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 from bascule.crisis.plans import default_plan, role_sheets
 from bascule.store import journal
 from bascule.store.canonical import canonical_instant
-from bascule.store.queries import require_site
+from bascule.store.queries import downtime_ranges, require_site
 from bascule.store.tables import (
     AllergyRow,
     BedRow,
@@ -540,6 +540,20 @@ def site_record(session: Session, site: str) -> Record:
     }
 
 
+def downtime_record(session: Session, site: str) -> Record:
+    """The site's reserved downtime identifier ranges (docs/kit-format.md)."""
+    return {
+        "ranges": [
+            {
+                "first": row.first_serial,
+                "count": row.count,
+                "reserved_at": canonical_instant(row.reserved_at),
+            }
+            for row in downtime_ranges(session, site)
+        ]
+    }
+
+
 @dataclass(frozen=True, slots=True)
 class BuiltContent:
     """A full kit's content and the ids it holds (kept by the server to build deltas)."""
@@ -566,7 +580,7 @@ def build_content(session: Session, site: str, window: Window, built_at: datetim
         "horizon": window.describe(),
         "index": encode_index(index_rows(session)),
         "collections": collections,
-        "downtime_ids": None,
+        "downtime_ids": downtime_record(session, site),
     }
     return BuiltContent(content, manifest(site, seq, window, present))
 

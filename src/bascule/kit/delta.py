@@ -19,6 +19,7 @@ from bascule.kit.content import (
     CONTENT_SCHEMA,
     Window,
     decode_index,
+    downtime_record,
     encode_index,
     index_rows,
     load_records,
@@ -113,7 +114,7 @@ def build_delta(
         ],
         "index": {"upserts": upserts, "deletes": sorted(patients_changed - still_there)},
         "collections": collections,
-        "downtime_ids": None,
+        "downtime_ids": downtime_record(session, site),
     }
     return BuiltDelta(content, manifest(site, seq, window, present))
 

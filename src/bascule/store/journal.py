@@ -85,6 +85,16 @@ def _lock_head(session: Session) -> JournalHeadRow:
     return head
 
 
+def lock(session: Session) -> None:
+    """Take the journal's write lock now, before reading what the next append depends on.
+
+    :func:`append` takes it anyway; a writer that first reads, say, the highest identifier
+    handed out so far must hold it from before that read, or two writers could both see
+    the same value.
+    """
+    _lock_head(session)
+
+
 def _check_sites(session: Session, changes: Sequence[Change]) -> None:
     wanted = {change.site_id for change in changes if change.site_id is not None}
     created = {change.entity_id for change in changes if change.kind == SITE_REGISTERED}

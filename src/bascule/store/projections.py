@@ -18,8 +18,11 @@ from bascule.store.tables import (
     AllergyRow,
     Base,
     BedRow,
+    DowntimeRangeRow,
     MedicationRow,
     OnCallRow,
+    PaperFormRow,
+    PaperPacketRow,
     PatientLocalIdRow,
     PatientRow,
     RoomRow,
@@ -217,6 +220,59 @@ def _tokens_revoked(session: Session, payloads: list[dict[str, Any]]) -> None:
             .where(AgentTokenRow.token_sha256 == p["token_sha256"])
             .values(revoked_at=parse_instant(p["revoked_at"]))
         )
+
+
+@projector(kinds.PAPER_PACKET_ISSUED)
+def _packets(session: Session, payloads: list[dict[str, Any]]) -> None:
+    packet_columns = ("id", "site_id", "issued_by", "source", "parts", "pages", "pdf_sha256")
+    packets = [
+        {
+            **{key: p[key] for key in packet_columns},
+            "day": date.fromisoformat(p["day"]),
+            "issued_at": parse_instant(p["issued_at"]),
+            "data_seq": p["seq"],
+        }
+        for p in payloads
+    ]
+    _bulk(session, PaperPacketRow, packets)
+    forms = [
+        {
+            "form_id": form_id,
+            "packet_id": p["id"],
+            "form_type": form_type,
+            "site_id": p["site_id"],
+            "patient_id": patient_id,
+            "case_id": case_id,
+            "ward_id": ward_id,
+            "page": page,
+            "title": title,
+            "returnable": returnable,
+            "returned_at": None,
+            "returned_in": None,
+        }
+        for p in payloads
+        for form_id, form_type, patient_id, case_id, ward_id, page, title, returnable in p["forms"]
+    ]
+    _bulk(session, PaperFormRow, forms)
+
+
+@projector(kinds.PAPER_FORMS_RETURNED)
+def _forms_returned(session: Session, payloads: list[dict[str, Any]]) -> None:
+    table = table_of(PaperFormRow)
+    for p in payloads:
+        returned_at = parse_instant(p["returned_at"])
+        for form_id, where in p["forms"]:
+            session.connection().execute(
+                update(table)
+                .where(PaperFormRow.form_id == form_id)
+                .values(returned_at=returned_at, returned_in=where)
+            )
+
+
+@projector(kinds.DOWNTIME_IDS_RESERVED)
+def _downtime_ranges(session: Session, payloads: list[dict[str, Any]]) -> None:
+    rows = [{**p, "reserved_at": parse_instant(p["reserved_at"])} for p in payloads]
+    _bulk(session, DowntimeRangeRow, rows)
 
 
 @projector(kinds.JOURNAL_CHECKPOINT)

@@ -8,6 +8,7 @@ from sqlalchemy.orm import InstrumentedAttribute, Session
 from bascule.errors import UnknownEntityError
 from bascule.store.tables import (
     BedRow,
+    DowntimeRangeRow,
     PatientLocalIdRow,
     PatientRow,
     SiteRow,
@@ -141,4 +142,15 @@ def group_totals(session: Session, summaries: list[SiteSummary]) -> GroupTotals:
         surgeons=surgeon_count(session),
         patients=patient_count(session),
         booked_cases=sum(s.booked_cases for s in summaries),
+    )
+
+
+def downtime_ranges(session: Session, site_id: str) -> list[DowntimeRangeRow]:
+    """Downtime identifier ranges reserved for ``site_id``, oldest first."""
+    return list(
+        session.scalars(
+            select(DowntimeRangeRow)
+            .where(DowntimeRangeRow.site_id == site_id)
+            .order_by(DowntimeRangeRow.first_serial)
+        )
     )

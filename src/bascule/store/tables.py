@@ -309,3 +309,53 @@ class AgentHeartbeatRow(Base):
     address: Mapped[str | None] = mapped_column(String(64))
     first_seen: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     last_seen: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class PaperPacketRow(Base):
+    """A printed packet: which site and day, from which data, by whom, and its PDF's hash."""
+
+    __tablename__ = "paper_packets"
+
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    site_id: Mapped[str] = mapped_column(ForeignKey("sites.id"), index=True)
+    day: Mapped[date] = mapped_column(Date)
+    issued_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    issued_by: Mapped[str] = mapped_column(String(120))
+    source: Mapped[str] = mapped_column(String(300))
+    data_seq: Mapped[int] = mapped_column(BigInteger)
+    parts: Mapped[list[str]] = mapped_column(JSON)
+    pages: Mapped[int] = mapped_column(Integer)
+    pdf_sha256: Mapped[str] = mapped_column(String(64))
+
+
+class PaperFormRow(Base):
+    """One printed page or form, from issue to return."""
+
+    __tablename__ = "paper_forms"
+
+    form_id: Mapped[str] = mapped_column(String(12), primary_key=True)
+    packet_id: Mapped[str] = mapped_column(ForeignKey("paper_packets.id"), index=True)
+    form_type: Mapped[str] = mapped_column(String(3))
+    site_id: Mapped[str] = mapped_column(ForeignKey("sites.id"))
+    patient_id: Mapped[str | None] = mapped_column(String(40))
+    case_id: Mapped[str | None] = mapped_column(String(40))
+    ward_id: Mapped[str | None] = mapped_column(String(40))
+    page: Mapped[int] = mapped_column(Integer)
+    title: Mapped[str] = mapped_column(String(200))
+    returnable: Mapped[bool] = mapped_column(Boolean)
+    returned_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    returned_in: Mapped[str | None] = mapped_column(String(300))
+
+    __table_args__ = (Index("ix_paper_forms_site_returnable", "site_id", "returnable"),)
+
+
+class DowntimeRangeRow(Base):
+    """A block of downtime patient identifiers reserved for one site's paper registrations."""
+
+    __tablename__ = "downtime_ranges"
+
+    first_serial: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    count: Mapped[int] = mapped_column(Integer)
+    site_id: Mapped[str] = mapped_column(ForeignKey("sites.id"), index=True)
+    reserved_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    reserved_by: Mapped[str] = mapped_column(String(120))
