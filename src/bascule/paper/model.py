@@ -201,6 +201,13 @@ class PacketData:
     downtime_ids: tuple[str, ...]
 
     @property
+    def site_label(self) -> str:
+        """The site as headed on paper: its name, and its city unless the name says it."""
+        if not self.site_city or self.site_city.casefold() in self.site_name.casefold():
+            return self.site_name
+        return f"{self.site_name} — {self.site_city}"
+
+    @property
     def cases(self) -> tuple[CaseLine, ...]:
         """Every case of the day, theatre by theatre."""
         return tuple(case for theatre in self.theatres for case in theatre.cases)
