@@ -11,7 +11,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from typer.core import TyperGroup
 
 from bascule import __version__
-from bascule.cli_common import console, err_console, open_database, settings_of
+from bascule.cli_common import console, err_console, open_database, parse_day, settings_of
 from bascule.config import Settings
 from bascule.demo import run_demo, site_table
 from bascule.domain.errors import DomainError
@@ -20,6 +20,7 @@ from bascule.domain.patients import IdentityStatus, IdentityTraits, Patient, Sex
 from bascule.errors import BasculeError
 from bascule.kit.agent_cli import agent, token_app
 from bascule.kit.cli import kit_app
+from bascule.paper.cli import paper_app
 from bascule.progress import progress_bars
 from bascule.store import changes, journal, queries
 from bascule.store.migrate import current_revision, head_revision, upgrade
@@ -58,6 +59,7 @@ app.add_typer(journal_app, name="journal")
 app.add_typer(sites_app, name="sites")
 app.add_typer(patient_app, name="patient")
 app.add_typer(kit_app, name="kit")
+app.add_typer(paper_app, name="paper")
 kit_app.add_typer(token_app, name="token")
 app.command("agent")(agent)
 
@@ -216,7 +218,7 @@ def synth(
     ] = None,
 ) -> None:
     """Create the synthetic 'Grand Ouest' group of five sites in an empty database."""
-    first_day = _parse_day("--start", start)
+    first_day = parse_day("--start", start)
     with open_database(ctx, migrated=False) as db:
         upgrade(db)
         with progress_bars(err_console) as progress:
@@ -224,15 +226,6 @@ def synth(
                 db, patients=patients, seed=seed, start=first_day, progress=progress
             )
     console.print(f"created {report.summary()}")
-
-
-def _parse_day(option: str, value: str | None) -> date | None:
-    if value is None:
-        return None
-    try:
-        return date.fromisoformat(value)
-    except ValueError as exc:
-        raise BasculeError(f"{option} {value!r} is not a date YYYY-MM-DD") from exc
 
 
 @app.command("demo")

@@ -2,11 +2,13 @@
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import date
 
 import typer
 from rich.console import Console
 
 from bascule.config import Settings
+from bascule.errors import BasculeError
 from bascule.store.database import Database
 
 console = Console(soft_wrap=True)
@@ -33,3 +35,13 @@ def open_database(ctx: typer.Context, *, migrated: bool = True) -> Iterator[Data
         yield db
     finally:
         db.dispose()
+
+
+def parse_day(option: str, value: str | None) -> date | None:
+    """A ``YYYY-MM-DD`` option value, or a one-line error naming the option."""
+    if value is None:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError as exc:
+        raise BasculeError(f"{option} {value!r} is not a date YYYY-MM-DD") from exc

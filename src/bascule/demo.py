@@ -8,6 +8,7 @@ from rich.table import Table
 
 from bascule.errors import JournalIntegrityError
 from bascule.kit.demo import AGENT_SITE, run_kit_demo
+from bascule.paper.demo import PAPER_SITE, run_paper_demo
 from bascule.progress import progress_bars
 from bascule.store import journal, queries
 from bascule.store.database import Database
@@ -23,7 +24,7 @@ def fresh_outputs(directory: Path) -> Path:
     path = directory / DEMO_DB_NAME
     for leftover in (path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
         leftover.unlink(missing_ok=True)
-    for subdirectory in ("keys", "kits", f"agent-{AGENT_SITE}"):
+    for subdirectory in ("keys", "kits", f"agent-{AGENT_SITE}", "paper"):
         shutil.rmtree(directory / subdirectory, ignore_errors=True)
     return path
 
@@ -58,6 +59,8 @@ def run_demo(out: Path, *, patients: int, seed: int, console: Console) -> Path:
         console.print(site_table(summaries))
         console.rule("[bold]4. Continuity kits and a site agent")
         kits = run_kit_demo(db, out, console)
+        console.rule("[bold]5. Paper fallback")
+        paper = run_paper_demo(db, out, console)
         entries = _verified(db)
     finally:
         db.dispose()
@@ -71,6 +74,11 @@ def run_demo(out: Path, *, patients: int, seed: int, console: Console) -> Path:
     console.print(
         f"explore:  BASCULE_KEYS_DIR={kits.keys} BASCULE_KITS_DIR={kits.kits} "
         f"bascule --db sqlite:///{path} serve   (then http://127.0.0.1:8000/)"
+    )
+    console.print(f"paper:    {paper.packet} ({paper.pages} pages)")
+    console.print(
+        f"          {paper.outstanding} forms of {PAPER_SITE} still out: "
+        f"bascule --db sqlite:///{path} paper outstanding --site {PAPER_SITE}"
     )
     console.print(f"audit:    bascule --db sqlite:///{path} journal verify")
     return path

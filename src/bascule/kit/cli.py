@@ -143,7 +143,8 @@ def build(
     )
 
 
-def _public_key(ctx: typer.Context, key: Path | None) -> Any:
+def public_key_of(ctx: typer.Context, key: Path | None) -> Any:
+    """The group public key: ``--key`` or the key store's."""
     return load_public_key(key or key_store(ctx).public_key_path)
 
 
@@ -165,11 +166,11 @@ def verify(
     With BASCULE_KIT_PASSPHRASE (or BASCULE_GROUP_PASSPHRASE) set, the content is also
     decrypted, which checks its integrity a second time.
     """
-    public_key = _public_key(ctx, key)
+    public_key = public_key_of(ctx, key)
     passphrase = os.environ.get(SITE_PASSPHRASE_ENV) or os.environ.get(GROUP_PASSPHRASE_ENV)
     previous: KitFile | None = None
     for path in files:
-        kit = verified(_read(path), public_key, str(path))
+        kit = verified(read_file(path), public_key, str(path))
         if previous is None and kit.kind != "kit":
             raise BasculeError(f"{path}: a chain starts with a full kit, this is a delta")
         if previous is not None and (
@@ -197,7 +198,8 @@ def verify(
         )
 
 
-def _read(path: Path) -> bytes:
+def read_file(path: Path) -> bytes:
+    """A file's bytes, or a one-line error naming it."""
     try:
         return path.read_bytes()
     except OSError as exc:
@@ -217,7 +219,9 @@ def open_kit(
 ) -> None:
     """Decrypt a kit (and its deltas); search it, show a patient sheet, or export it."""
     passphrase = ask_passphrase(SITE_PASSPHRASE_ENV, "kit", confirm=False)
-    content = open_chain([(str(p), _read(p)) for p in files], _public_key(ctx, key), passphrase)
+    content = open_chain(
+        [(str(p), read_file(p)) for p in files], public_key_of(ctx, key), passphrase
+    )
     console.print(
         f"kit of {content['site']['name']} at sequence {content['seq']}, built "
         f"{content['built_at']}"
@@ -248,21 +252,21 @@ def status(
     key: Annotated[Path | None, typer.Option(help="Group public key file.")] = None,
 ) -> None:
     """Age and sequence of every kit and delta a site holds, and whether each verifies."""
-    public_key = _public_key(ctx, key) if key or key_store(ctx).public_key_path.exists() else None
+    public_key = public_key_of(ctx, key) if key or key_store(ctx).public_key_path.exists() else None
     files = sorted([*directory.glob("*.bkit"), *directory.glob("*.bdelta")])
     if not files:
         raise BasculeError(f"no kit in {directory}")
     table = Table("file", "type", "site", "from", "sequence", "created (UTC)", "age (min)", "check")
     for path in files:
         try:
-            kit = parse(_read(path), str(path))
+            kit = parse(read_file(path), str(path))
         except BasculeError as exc:
             table.add_row(path.name, "?", "", "", "", "", "", f"[red]{exc}")
             continue
         check = "not checked (no key)"
         if public_key is not None:
             try:
-                verified(_read(path), public_key, path.name)
+                verified(read_file(path), public_key, path.name)
                 check = "[green]signature valid"
             except BasculeError as exc:
                 check = f"[red]{exc}"
