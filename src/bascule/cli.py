@@ -248,13 +248,35 @@ def serve(
     ctx: typer.Context,
     host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(min=1, max=65535, help="TCP port.")] = 8000,
+    kit_dir: Annotated[
+        Path | None,
+        typer.Option(help="Crisis laptop: print paper packets from the kits in this directory."),
+    ] = None,
+    group_key: Annotated[
+        Path | None, typer.Option(help="Group public key for --kit-dir (default: key store).")
+    ] = None,
 ) -> None:
     """Start the web application (crisis cell, status, health)."""
+    from bascule.kit.keys import KeyStore, load_public_key
+    from bascule.paper.offline import KitSource
     from bascule.web.server import serve as run_server
 
+    settings = settings_of(ctx)
+    kit_source = None
+    if kit_dir is not None:
+        if not kit_dir.is_dir():
+            raise BasculeError(f"--kit-dir {kit_dir}: not a directory")
+        public_key = load_public_key(group_key or KeyStore(settings.keys_dir).public_key_path)
+        kit_source = KitSource(kit_dir, public_key, settings.data_dir / "paper-offline")
+        kit_source.site()
     with open_database(ctx) as db:
         console.print(f"serving {db.description} on http://{host}:{port}/")
-        run_server(db, host, port)
+        if kit_source is not None:
+            console.print(
+                f"paper from the kits of {kit_source.site()} in {kit_dir}: "
+                f"http://{host}:{port}/paper/kit"
+            )
+        run_server(db, host, port, kit_source=kit_source)
 
 
 if __name__ == "__main__":

@@ -104,7 +104,10 @@ def test_packet_from_a_kit_registers_later(env: dict[str, str], tmp_path: Path) 
     code, output = run(env, "paper", "register", str(issue_file))
     assert code == 0, output
     assert "forms registered" in output
-    code, output = run(env, "paper", "register", str(issue_file))
+    registered = issue_file.with_name(issue_file.name + ".registered")
+    assert registered.exists()
+    assert not issue_file.exists()
+    code, output = run(env, "paper", "register", str(registered))
     assert code != 0
     assert "already registered" in output
 

@@ -1,11 +1,18 @@
 from datetime import timedelta
+from pathlib import Path
 
 import pypdfium2 as pdfium
 from fastapi.testclient import TestClient
 
+from bascule.kit.build import build_kit_file
+from bascule.paper.model import PacketPart
+from bascule.paper.offline import KitSource
 from bascule.paper.registry import outstanding
 from bascule.store import journal
 from bascule.store.database import Database
+from bascule.web.app import create_app
+from bascule.web.i18n import MESSAGES
+from tests.kit.agent_support import SITE_PASSPHRASE, make_keys
 from tests.web.conftest import ESTUAIRE
 
 
@@ -64,3 +71,40 @@ def test_bad_day_part_and_site_are_refused_by_name(client: TestClient, group_db:
     assert client.get("/sites/brest/paper").status_code == 404
     with group_db.reading() as session:
         assert journal.count(session) == before
+
+
+def test_without_a_kit_directory_the_kit_page_says_how_to_get_one(client: TestClient) -> None:
+    response = client.get("/paper/kit")
+    assert response.status_code == 404
+    assert "bascule serve --kit-dir DIR" in response.text
+
+
+def test_crisis_laptop_prints_from_its_local_kit(group_db: Database, tmp_path: Path) -> None:
+    keys = make_keys(tmp_path / "keys", ("estuaire",))
+    built = build_kit_file(group_db, keys, "estuaire")
+    kits = tmp_path / "agent"
+    kits.mkdir()
+    (kits / f"kit-{built.seq}.bkit").write_bytes(built.data)
+    app = create_app(group_db)
+    app.state.paper_kit_source = KitSource(
+        kits, keys.signing_key().public_key(), tmp_path / "offline"
+    )
+    with TestClient(app) as laptop:
+        page = laptop.get("/paper/kit").text
+        assert "<code>estuaire</code>" in page
+        wrong = laptop.post("/paper/kit/packet", data={"passphrase": "pas la bonne"})
+        assert wrong.status_code == 400
+        assert "passphrase" in wrong.text
+        response = laptop.post(
+            "/paper/kit/packet", data={"passphrase": SITE_PASSPHRASE, "parts": ["or-lists"]}
+        )
+        assert response.status_code == 200
+        assert response.headers["content-type"] == "application/pdf"
+        (issue_file,) = (tmp_path / "offline").glob("*.forms.json")
+        assert f"kit-{built.seq}.bkit" in _text(response.content)
+        assert str(issue_file) in laptop.get("/paper/kit").text
+
+
+def test_every_packet_part_has_a_label_in_both_languages() -> None:
+    for lang in ("fr", "en"):
+        assert {f"paper.part.{part.value}" for part in PacketPart} <= set(MESSAGES[lang])

@@ -28,6 +28,8 @@ from bascule.paper.render import PacketOptions
 from bascule.paper.scan import scan_files
 from bascule.store.canonical import canonical_instant
 
+REGISTERED_SUFFIX = ".registered"
+
 paper_app = typer.Typer(
     help="Paper fallback: PDF packets, downtime ids, scanning forms back.", no_args_is_help=True
 )
@@ -215,4 +217,6 @@ def register(
                 count = registry.register(
                     session, record, actor=settings.actor, at=db.clock.now(), where=str(path)
                 )
+            # Renamed, so that a crisis laptop no longer lists it as waiting.
+            path.rename(path.with_name(path.name + REGISTERED_SUFFIX))
             console.print(f"{path}: {count} forms registered")

@@ -10,14 +10,20 @@ from typing import Literal
 import uvicorn
 from fastapi import FastAPI
 
+from bascule.paper.offline import KitSource
 from bascule.store.database import Database
 from bascule.web.app import create_app
 
 
-def serve(db: Database, host: str, port: int) -> None:
-    """Serve the application for ``db`` on ``host``:``port`` until interrupted."""
+def serve(db: Database, host: str, port: int, *, kit_source: KitSource | None = None) -> None:
+    """Serve the application for ``db`` on ``host``:``port`` until interrupted.
+
+    ``kit_source`` (a crisis laptop's local kits) lets the paper pages print from a kit.
+    """
+    app = create_app(db)
+    app.state.paper_kit_source = kit_source
     # No "server: uvicorn" header: nothing to tell an intruder on the network what runs here.
-    uvicorn.run(create_app(db), host=host, port=port, server_header=False)
+    uvicorn.run(app, host=host, port=port, server_header=False)
 
 
 class BackgroundServer:
