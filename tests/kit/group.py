@@ -1,6 +1,7 @@
 """A tiny two-site group, written through the journal, for kit tests."""
 
 from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
 
 from bascule.domain.activity import OnCallShift, Visit, VisitKind
 from bascule.domain.cases import Booking, SurgicalCase
@@ -10,6 +11,7 @@ from bascule.domain.staff import Surgeon
 from bascule.domain.stays import Stay
 from bascule.store import changes
 from bascule.store.database import Database
+from bascule.store.migrate import upgrade
 from tests.factories import patient, record, site
 
 AS_OF = date(2026, 12, 7)
@@ -94,6 +96,22 @@ def build_group(db: Database) -> None:
             changes.case_booked(case(2, "p2", AS_OF + timedelta(days=20))),
         ],
     )
+
+
+def cli_env(tmp_path: Path) -> dict[str, str]:
+    """Environment for CLI tests: the tiny group in a SQLite file, passphrases, a data dir."""
+    url = f"sqlite:///{tmp_path}/group.sqlite3"
+    db = Database(url)
+    upgrade(db)
+    build_group(db)
+    db.dispose()
+    return {
+        "BASCULE_DB_URL": url,
+        "BASCULE_DATA_DIR": str(tmp_path / "data"),
+        "BASCULE_KIT_PASSPHRASE": "phrase du site de Rennes",
+        "BASCULE_GROUP_PASSPHRASE": "phrase de secours du groupe",
+        "COLUMNS": "250",  # Rich wraps narrower output
+    }
 
 
 def visit(number: int, patient_id: str, at: datetime, site_id: str = "rennes") -> Visit:

@@ -4,27 +4,14 @@ import pytest
 from typer.testing import CliRunner
 
 from bascule.cli import app
-from bascule.store.database import Database
-from bascule.store.migrate import upgrade
-from tests.kit.group import build_group
+from tests.kit.group import cli_env
 
 runner = CliRunner()
 
 
 @pytest.fixture
 def env(tmp_path: Path) -> dict[str, str]:
-    url = f"sqlite:///{tmp_path}/k.sqlite3"
-    db = Database(url)
-    upgrade(db)
-    build_group(db)
-    db.dispose()
-    return {
-        "BASCULE_DB_URL": url,
-        "BASCULE_DATA_DIR": str(tmp_path / "data"),
-        "BASCULE_KIT_PASSPHRASE": "phrase du site de Rennes",
-        "BASCULE_GROUP_PASSPHRASE": "phrase de secours du groupe",
-        "COLUMNS": "250",  # Rich wraps narrower output
-    }
+    return cli_env(tmp_path)
 
 
 def run(env: dict[str, str], *args: str) -> tuple[int, str]:

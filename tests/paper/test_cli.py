@@ -9,9 +9,7 @@ from bascule.cli import app
 from bascule.config import Settings
 from bascule.kit.keys import KeyStore
 from bascule.paper.packet import issue_file_for
-from bascule.store.database import Database
-from bascule.store.migrate import upgrade
-from tests.kit.group import build_group
+from tests.kit.group import cli_env
 
 runner = CliRunner()
 DAY = "2026-12-09"  # case c1 at rennes, inpatient p0 in bed 101 A
@@ -19,19 +17,7 @@ DAY = "2026-12-09"  # case c1 at rennes, inpatient p0 in bed 101 A
 
 @pytest.fixture
 def env(tmp_path: Path) -> dict[str, str]:
-    url = f"sqlite:///{tmp_path}/p.sqlite3"
-    db = Database(url)
-    upgrade(db)
-    build_group(db)
-    db.dispose()
-    return {
-        "BASCULE_DB_URL": url,
-        "BASCULE_DATA_DIR": str(tmp_path / "data"),
-        "BASCULE_KIT_PASSPHRASE": "phrase du site de Rennes",
-        "BASCULE_GROUP_PASSPHRASE": "phrase de secours du groupe",
-        "BASCULE_ACTOR": "ide-martin",
-        "COLUMNS": "250",
-    }
+    return {**cli_env(tmp_path), "BASCULE_ACTOR": "ide-martin"}
 
 
 def settings_from(env: dict[str, str]) -> Settings:

@@ -149,3 +149,17 @@ def spaced_nir(nir: str | None) -> str:
         groups.append(nir[start : start + length])
         start += length
     return " ".join(groups)
+
+
+def identity_pairs(patient: PrintedIdentity) -> list[tuple[str, str | None]]:
+    """The INS identity traits as label and value, as a sheet or a letter lists them."""
+    return [
+        (strings.BIRTH_NAME, patient.birth_family_name.upper()),
+        (strings.USED_NAME, patient.used_name.upper()),
+        (strings.GIVEN_NAMES, patient.given_names),
+        (strings.BIRTH_DATE, strings.numeric_day(patient.birth_date)),
+        (strings.SEX, strings.sex_name(patient.sex)),
+        (strings.LOCAL_ID, patient.local_id),
+        (strings.NIR, spaced_nir(patient.nir)),
+        (strings.IDENTITY_STATUS_LABEL, strings.identity_status(patient.identity_status)),
+    ]

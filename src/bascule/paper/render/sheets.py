@@ -11,7 +11,7 @@ from bascule.paper.model import (
 from bascule.paper.render import strings
 from bascule.paper.render.blocks import Column, paragraph
 from bascule.paper.render.flow import Flow
-from bascule.paper.render.identity import spaced_nir
+from bascule.paper.render.identity import identity_pairs
 from bascule.paper.render.page import Body, PacketCanvas
 from bascule.paper.render.text import BODY, BODY_BOLD, LARGE, MM, TextStyle
 
@@ -57,18 +57,7 @@ def _render_sheet(pdf: PacketCanvas, sheet: PatientSheet) -> None:
             heading=False,
         )
     flow.heading(strings.IDENTITY)
-    flow.pairs(
-        [
-            (strings.BIRTH_NAME, patient.birth_family_name.upper()),
-            (strings.USED_NAME, patient.used_name.upper()),
-            (strings.GIVEN_NAMES, patient.given_names),
-            (strings.BIRTH_DATE, strings.numeric_day(patient.birth_date)),
-            (strings.SEX, strings.sex_name(patient.sex)),
-            (strings.LOCAL_ID, patient.local_id),
-            (strings.NIR, spaced_nir(patient.nir)),
-            (strings.IDENTITY_STATUS_LABEL, strings.identity_status(patient.identity_status)),
-        ]
-    )
+    flow.pairs(identity_pairs(patient))
     flow.pairs(
         [
             (strings.BLOOD_GROUP, sheet.blood_group),

@@ -11,7 +11,7 @@ from bascule.paper.render import strings
 from bascule.paper.render.blocks import paragraph
 from bascule.paper.render.boxes import RuledLines, TickRow
 from bascule.paper.render.flow import Flow, signatures
-from bascule.paper.render.identity import allergy_block, spaced_nir
+from bascule.paper.render.identity import allergy_block, identity_pairs
 from bascule.paper.render.page import Body, PacketCanvas
 from bascule.paper.render.sheets import medications_table
 from bascule.paper.render.text import BODY, BODY_BOLD, MM
@@ -56,18 +56,7 @@ def _transfer_letter(
         ]
     )
     flow.heading(strings.IDENTITY)
-    flow.pairs(
-        [
-            (strings.BIRTH_NAME, patient.birth_family_name.upper()),
-            (strings.USED_NAME, patient.used_name.upper()),
-            (strings.GIVEN_NAMES, patient.given_names),
-            (strings.BIRTH_DATE, strings.numeric_day(patient.birth_date)),
-            (strings.SEX, strings.sex_name(patient.sex)),
-            (strings.LOCAL_ID, patient.local_id),
-            (strings.NIR, spaced_nir(patient.nir)),
-            (strings.IDENTITY_STATUS_LABEL, strings.identity_status(patient.identity_status)),
-        ]
-    )
+    flow.pairs(identity_pairs(patient))
     flow.place(paragraph(strings.TRANSFER_GREETING, BODY, width), 1 * MM)
     flow.place(paragraph(strings.TRANSFER_BODY, BODY, width), 3 * MM)
     if sheet is None:
