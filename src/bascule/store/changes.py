@@ -4,7 +4,7 @@ The payload of each kind is the domain object's canonical encoding, so that the 
 alone can rebuild every projection (and, later, a site's kit).
 """
 
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 from bascule.domain.activity import OnCallShift, Visit
@@ -27,10 +27,18 @@ from bascule.store.canonical import canonical_instant, parse_instant
 from bascule.store.journal import Change
 from bascule.store.kinds import (
     CASE_BOOKED,
+    CASE_STATUS_CHANGED,
+    CASE_UPDATED,
     ONCALL_ASSIGNED,
     PATIENT_REGISTERED,
+    PATIENT_UPDATED,
+    PATIENTS_MERGED,
     SITE_REGISTERED,
+    STAY_ADMISSION_CANCELLED,
     STAY_ADMITTED,
+    STAY_DISCHARGE_CANCELLED,
+    STAY_DISCHARGED,
+    STAY_TRANSFERRED,
     SURGEON_REGISTERED,
     THEATRE_REGISTERED,
     VISIT_RECORDED,
@@ -165,6 +173,49 @@ def patient_registered(patient: Patient, site_id: str | None = None) -> Change:
     return Change(PATIENT_REGISTERED, "patient", patient.id, encode_patient(patient), site_id)
 
 
+def patient_updated(patient: Patient, site_id: str | None = None) -> Change:
+    """New traits or essentials of a known person: the payload replaces the old one whole."""
+    return Change(PATIENT_UPDATED, "patient", patient.id, encode_patient(patient), site_id)
+
+
+def patients_merged(survivor_id: str, absorbed_id: str, site_id: str | None) -> Change:
+    """Two records found to be one person: ``absorbed_id``'s stays, cases, visits, local ids,
+    allergies and medications move to ``survivor_id``; the absorbed record stays, marked,
+    so that the merge can be traced and undone."""
+    payload = {"patient_id": survivor_id, "absorbed_id": absorbed_id}
+    return Change(PATIENTS_MERGED, "patient", absorbed_id, payload, site_id)
+
+
+def stay_transferred(
+    stay_id: str, site_id: str, *, ward_id: str, room_id: str, bed: str, at: datetime
+) -> Change:
+    """An inpatient moved to another bed of the same site."""
+    payload = {
+        "id": stay_id,
+        "ward_id": ward_id,
+        "room_id": room_id,
+        "bed": bed,
+        "at": canonical_instant(at),
+    }
+    return Change(STAY_TRANSFERRED, "stay", stay_id, payload, site_id)
+
+
+def stay_discharged(stay_id: str, site_id: str, at: datetime) -> Change:
+    """An inpatient discharged."""
+    payload = {"id": stay_id, "at": canonical_instant(at)}
+    return Change(STAY_DISCHARGED, "stay", stay_id, payload, site_id)
+
+
+def stay_admission_cancelled(stay_id: str, site_id: str) -> Change:
+    """An admission recorded in error: the stay leaves the census."""
+    return Change(STAY_ADMISSION_CANCELLED, "stay", stay_id, {"id": stay_id}, site_id)
+
+
+def stay_discharge_cancelled(stay_id: str, site_id: str) -> Change:
+    """A discharge recorded in error: the patient is back in the census."""
+    return Change(STAY_DISCHARGE_CANCELLED, "stay", stay_id, {"id": stay_id}, site_id)
+
+
 def stay_admitted(stay: Stay) -> Change:
     """An inpatient admitted to a bed."""
     payload = {
@@ -261,6 +312,17 @@ def decode_case(payload: dict[str, Any]) -> SurgicalCase:
 def case_booked(case: SurgicalCase) -> Change:
     """A surgical case put on a site's list (with its booking when it has one)."""
     return Change(CASE_BOOKED, "case", case.id, encode_case(case), case.site_id)
+
+
+def case_updated(case: SurgicalCase) -> Change:
+    """A case rebooked or modified: the payload replaces the old one whole."""
+    return Change(CASE_UPDATED, "case", case.id, encode_case(case), case.site_id)
+
+
+def case_status_changed(case_id: str, site_id: str, status: CaseStatus, reason: str) -> Change:
+    """A case cancelled, done, postponed or redirected, and why."""
+    payload = {"id": case_id, "status": status.value, "reason": reason}
+    return Change(CASE_STATUS_CHANGED, "case", case_id, payload, site_id)
 
 
 def visit_recorded(visit: Visit) -> Change:

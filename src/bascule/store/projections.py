@@ -127,23 +127,100 @@ _PATIENT_COLUMNS = (
 @projector(kinds.PATIENT_REGISTERED)
 def _patients(session: Session, payloads: list[dict[str, Any]]) -> None:
     patients: list[dict[str, Any]] = []
-    local_ids: list[dict[str, Any]] = []
-    allergies: list[dict[str, Any]] = []
-    medications: list[dict[str, Any]] = []
     for p in payloads:
         row = {key: p[key] for key in _PATIENT_COLUMNS}
         row["birth_date"] = date.fromisoformat(p["birth_date"])
         patients.append(row)
+    _bulk(session, PatientRow, patients)
+    _patient_details(session, payloads)
+
+
+def _patient_details(session: Session, payloads: list[dict[str, Any]]) -> None:
+    """Local ids, allergies and medications of freshly written patients."""
+    local_ids: list[dict[str, Any]] = []
+    allergies: list[dict[str, Any]] = []
+    medications: list[dict[str, Any]] = []
+    for p in payloads:
         local_ids.extend(
             {"site_id": site, "local_id": local, "patient_id": p["id"]}
             for site, local in p["local_ids"].items()
         )
         allergies.extend({"patient_id": p["id"], **allergy} for allergy in p["allergies"])
         medications.extend({"patient_id": p["id"], **medication} for medication in p["medications"])
-    _bulk(session, PatientRow, patients)
     _bulk(session, PatientLocalIdRow, local_ids)
     _bulk(session, AllergyRow, allergies)
     _bulk(session, MedicationRow, medications)
+
+
+@projector(kinds.PATIENT_UPDATED)
+def _patients_updated(session: Session, payloads: list[dict[str, Any]]) -> None:
+    # The last version of a patient within the batch is the one that stands.
+    latest = {p["id"]: p for p in payloads}
+    ids = list(latest)
+    for model in (PatientLocalIdRow, AllergyRow, MedicationRow):
+        table = table_of(model)
+        session.execute(delete(table).where(table.c.patient_id.in_(ids)))
+    for p in latest.values():
+        # Updated in place: stays, cases and visits point at the row.
+        values = {key: p[key] for key in _PATIENT_COLUMNS if key != "id"}
+        values["birth_date"] = date.fromisoformat(p["birth_date"])
+        session.execute(update(table_of(PatientRow)).where(PatientRow.id == p["id"]).values(values))
+    _patient_details(session, list(latest.values()))
+
+
+@projector(kinds.PATIENTS_MERGED)
+def _patients_merged(session: Session, payloads: list[dict[str, Any]]) -> None:
+    for p in payloads:
+        survivor, absorbed = p["patient_id"], p["absorbed_id"]
+        for model in (
+            StayRow,
+            SurgicalCaseRow,
+            VisitRow,
+            PatientLocalIdRow,
+            AllergyRow,
+            MedicationRow,
+        ):
+            table = table_of(model)
+            session.execute(
+                update(table).where(table.c.patient_id == absorbed).values(patient_id=survivor)
+            )
+        session.execute(
+            update(table_of(PatientRow))
+            .where(PatientRow.id == absorbed)
+            .values(merged_into=survivor)
+        )
+
+
+@projector(kinds.STAY_TRANSFERRED)
+def _stays_transferred(session: Session, payloads: list[dict[str, Any]]) -> None:
+    for p in payloads:
+        session.execute(
+            update(table_of(StayRow))
+            .where(StayRow.id == p["id"])
+            .values(ward_id=p["ward_id"], room_id=p["room_id"], bed=p["bed"])
+        )
+
+
+@projector(kinds.STAY_DISCHARGED)
+def _stays_discharged(session: Session, payloads: list[dict[str, Any]]) -> None:
+    for p in payloads:
+        session.execute(
+            update(table_of(StayRow))
+            .where(StayRow.id == p["id"])
+            .values(discharged_at=parse_instant(p["at"]))
+        )
+
+
+@projector(kinds.STAY_ADMISSION_CANCELLED)
+def _admissions_cancelled(session: Session, payloads: list[dict[str, Any]]) -> None:
+    ids = [p["id"] for p in payloads]
+    session.execute(delete(table_of(StayRow)).where(StayRow.id.in_(ids)))
+
+
+@projector(kinds.STAY_DISCHARGE_CANCELLED)
+def _discharges_cancelled(session: Session, payloads: list[dict[str, Any]]) -> None:
+    ids = [p["id"] for p in payloads]
+    session.execute(update(table_of(StayRow)).where(StayRow.id.in_(ids)).values(discharged_at=None))
 
 
 @projector(kinds.STAY_ADMITTED)
@@ -178,6 +255,23 @@ def _cases(session: Session, payloads: list[dict[str, Any]]) -> None:
         )
         rows.append(row)
     _bulk(session, SurgicalCaseRow, rows)
+
+
+@projector(kinds.CASE_UPDATED)
+def _cases_updated(session: Session, payloads: list[dict[str, Any]]) -> None:
+    latest = {p["id"]: p for p in payloads}
+    session.execute(delete(table_of(SurgicalCaseRow)).where(SurgicalCaseRow.id.in_(list(latest))))
+    _cases(session, list(latest.values()))
+
+
+@projector(kinds.CASE_STATUS_CHANGED)
+def _case_statuses(session: Session, payloads: list[dict[str, Any]]) -> None:
+    for p in payloads:
+        session.execute(
+            update(table_of(SurgicalCaseRow))
+            .where(SurgicalCaseRow.id == p["id"])
+            .values(status=p["status"])
+        )
 
 
 @projector(kinds.VISIT_RECORDED)

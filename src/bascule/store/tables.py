@@ -172,6 +172,8 @@ class PatientRow(Base):
     blood_group: Mapped[str | None] = mapped_column(String(3))
     alerts: Mapped[list[Any]] = mapped_column(JSON)
     emergency_contact_phone: Mapped[str] = mapped_column(String(40))
+    # Set when this record was found to be the same person as another and merged into it.
+    merged_into: Mapped[str | None] = mapped_column(String(40))
 
     __table_args__ = (Index("ix_patients_name_birth", "birth_family_name", "birth_date"),)
 
@@ -359,3 +361,35 @@ class DowntimeRangeRow(Base):
     site_id: Mapped[str] = mapped_column(ForeignKey("sites.id"), index=True)
     reserved_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     reserved_by: Mapped[str] = mapped_column(String(120))
+
+
+class IngestMessageRow(Base):
+    """One message received from an interface (HL7 v2 over MLLP), keyed as its sender keys it.
+
+    The key makes a repeated message idempotent: the same acknowledgement is sent back and
+    nothing is written twice. Messages not applied (``AE``, ``AR``) keep their raw text for
+    review.
+    """
+
+    __tablename__ = "ingest_messages"
+
+    source: Mapped[str] = mapped_column(String(120), primary_key=True)
+    control_id: Mapped[str] = mapped_column(String(80), primary_key=True)
+    message_type: Mapped[str] = mapped_column(String(20))
+    site_id: Mapped[str | None] = mapped_column(String(40))
+    received_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+    status: Mapped[str] = mapped_column(String(2))
+    ack: Mapped[str] = mapped_column(Text)
+    error: Mapped[str | None] = mapped_column(Text)
+    raw: Mapped[str | None] = mapped_column(Text)
+
+
+class FeedSourceRow(Base):
+    """An interface feeding a site, when it last spoke, and whether it has gone silent."""
+
+    __tablename__ = "feed_sources"
+
+    site_id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    source: Mapped[str] = mapped_column(String(120), primary_key=True)
+    last_message_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    silent_since: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
