@@ -29,6 +29,7 @@ from bascule.store.kinds import (
     CASE_BOOKED,
     CASE_STATUS_CHANGED,
     CASE_UPDATED,
+    INGEST_MESSAGE_LOGGED,
     ONCALL_ASSIGNED,
     PATIENT_REGISTERED,
     PATIENT_UPDATED,
@@ -347,3 +348,37 @@ def oncall_assigned(shift: OnCallShift) -> Change:
         "surgeon_id": shift.surgeon_id,
     }
     return Change(ONCALL_ASSIGNED, "oncall", shift.key, payload, shift.site_id)
+
+
+def ingest_message_logged(
+    *,
+    source: str,
+    control_id: str,
+    message_type: str,
+    site_id: str | None,
+    received_at: datetime,
+    status: str,
+    ack: str,
+    error: str | None,
+    raw: str | None,
+) -> Change:
+    """A message received from an interface and what was answered (AA, AE or AR).
+
+    Journaled with the changes it caused, so that a repeated message is recognised and
+    answered the same way, and a refused one is kept (``raw``) for review.
+    """
+    payload = {
+        "source": source,
+        "control_id": control_id,
+        "message_type": message_type,
+        "site_id": site_id,
+        "received_at": canonical_instant(received_at),
+        "status": status,
+        "ack": ack,
+        "error": error,
+        "raw": raw,
+    }
+    # The journal names a site only when it knows it: a refused message may name none.
+    return Change(
+        INGEST_MESSAGE_LOGGED, "ingest_message", f"{source}/{control_id}", payload, site_id
+    )

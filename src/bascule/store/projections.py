@@ -5,7 +5,7 @@ bulk, which keeps large imports (the synthetic group, HL7 backlogs) fast.
 """
 
 from collections.abc import Callable
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import delete, insert, tuple_, update
@@ -19,6 +19,8 @@ from bascule.store.tables import (
     Base,
     BedRow,
     DowntimeRangeRow,
+    FeedSourceRow,
+    IngestMessageRow,
     MedicationRow,
     OnCallRow,
     PaperFormRow,
@@ -367,6 +369,30 @@ def _forms_returned(session: Session, payloads: list[dict[str, Any]]) -> None:
 def _downtime_ranges(session: Session, payloads: list[dict[str, Any]]) -> None:
     rows = [{**p, "reserved_at": parse_instant(p["reserved_at"])} for p in payloads]
     _bulk(session, DowntimeRangeRow, rows)
+
+
+@projector(kinds.INGEST_MESSAGE_LOGGED)
+def _ingest_messages(session: Session, payloads: list[dict[str, Any]]) -> None:
+    rows = [{**p, "received_at": parse_instant(p["received_at"])} for p in payloads]
+    _bulk(session, IngestMessageRow, rows)
+    latest: dict[tuple[str, str], datetime] = {}
+    for row in rows:
+        if row["site_id"] is not None:
+            key = (row["site_id"], row["source"])
+            latest[key] = max(row["received_at"], latest.get(key, row["received_at"]))
+    table = table_of(FeedSourceRow)
+    for (site_id, source), moment in latest.items():
+        found = session.connection().execute(
+            update(table)
+            .where(FeedSourceRow.site_id == site_id, FeedSourceRow.source == source)
+            .values(last_message_at=moment)
+        )
+        if not found.rowcount:
+            session.execute(
+                insert(table).values(
+                    site_id=site_id, source=source, last_message_at=moment, silent_since=None
+                )
+            )
 
 
 @projector(kinds.JOURNAL_CHECKPOINT)
