@@ -395,6 +395,26 @@ def _ingest_messages(session: Session, payloads: list[dict[str, Any]]) -> None:
             )
 
 
+@projector(kinds.FEED_SILENT)
+def _feeds_silent(session: Session, payloads: list[dict[str, Any]]) -> None:
+    for p in payloads:
+        session.execute(
+            update(table_of(FeedSourceRow))
+            .where(FeedSourceRow.site_id == p["site_id"], FeedSourceRow.source == p["source"])
+            .values(silent_since=parse_instant(p["silent_since"]))
+        )
+
+
+@projector(kinds.FEED_RESUMED)
+def _feeds_resumed(session: Session, payloads: list[dict[str, Any]]) -> None:
+    for p in payloads:
+        session.execute(
+            update(table_of(FeedSourceRow))
+            .where(FeedSourceRow.site_id == p["site_id"], FeedSourceRow.source == p["source"])
+            .values(silent_since=None)
+        )
+
+
 @projector(kinds.JOURNAL_CHECKPOINT)
 def _checkpoints(_session: Session, _payloads: list[dict[str, Any]]) -> None:
     """A checkpoint changes no table: it only moves the journal forward."""

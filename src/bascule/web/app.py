@@ -8,7 +8,7 @@ from fastapi.staticfiles import StaticFiles
 from bascule import __version__
 from bascule.store.database import Database
 from bascule.web.errors import install_error_handlers
-from bascule.web.routers import health, kits, paper, sites
+from bascule.web.routers import feeds, health, kits, paper, sites
 from bascule.web.security import SecurityHeadersMiddleware
 
 STATIC = Path(__file__).with_name("static")
@@ -32,4 +32,5 @@ def create_app(db: Database) -> FastAPI:
     app.include_router(sites.router)
     app.include_router(kits.router)
     app.include_router(paper.router)
+    app.include_router(feeds.router)
     return app

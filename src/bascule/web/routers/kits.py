@@ -17,6 +17,7 @@ from pydantic import BaseModel, Field
 
 from bascule.config import Settings
 from bascule.errors import BasculeError
+from bascule.ingest.monitor import watch_feeds_periodically
 from bascule.kit.agent_store import Heartbeat, record_heartbeat, site_freshness, site_of_token
 from bascule.kit.publish import (
     FullKitRequiredError,
@@ -48,11 +49,12 @@ def publisher_of(app: FastAPI) -> Publisher:
 
 @asynccontextmanager
 async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-    """While the application runs: rebuild full kits periodically, checkpoint a quiet journal."""
+    """While the application runs: rebuild full kits, checkpoint a quiet journal, watch feeds."""
     every = rebuild_interval_minutes() * 60
     tasks = [
         asyncio.create_task(rebuild_periodically(publisher_of(app), every)),
         asyncio.create_task(checkpoint_periodically(app.state.db)),
+        asyncio.create_task(watch_feeds_periodically(app.state.db)),
     ]
     try:
         yield
