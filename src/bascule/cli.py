@@ -11,7 +11,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from typer.core import TyperGroup
 
 from bascule import __version__
-from bascule.cli_common import console, err_console, open_database, parse_day, settings_of
+from bascule.cli_common import console, err_console, open_database, settings_of
 from bascule.config import Settings
 from bascule.demo import run_demo, site_table
 from bascule.domain.errors import DomainError
@@ -21,10 +21,9 @@ from bascule.errors import BasculeError
 from bascule.kit.agent_cli import agent, token_app
 from bascule.kit.cli import kit_app
 from bascule.paper.cli import paper_app
-from bascule.progress import progress_bars
 from bascule.store import changes, journal, queries
 from bascule.store.migrate import current_revision, head_revision, upgrade
-from bascule.synth.group import synthesise
+from bascule.synth.cli import synth_app
 
 
 class BasculeGroup(TyperGroup):
@@ -60,6 +59,7 @@ app.add_typer(sites_app, name="sites")
 app.add_typer(patient_app, name="patient")
 app.add_typer(kit_app, name="kit")
 app.add_typer(paper_app, name="paper")
+app.add_typer(synth_app, name="synth")
 kit_app.add_typer(token_app, name="token")
 app.command("agent")(agent)
 
@@ -206,26 +206,6 @@ def patient_add(
             at=db.clock.now(),
         )
     console.print(f"registered {identity.display_name} as {patient_id} (journal entry {seq})")
-
-
-@app.command("synth")
-def synth(
-    ctx: typer.Context,
-    patients: Annotated[int, typer.Option(min=1, help="People in the patient index.")] = 50_000,
-    seed: Annotated[int, typer.Option(help="Random seed (same seed, same group).")] = 1,
-    start: Annotated[
-        str | None, typer.Option(help="First day of booked cases (default: next Monday).")
-    ] = None,
-) -> None:
-    """Create the synthetic 'Grand Ouest' group of five sites in an empty database."""
-    first_day = parse_day("--start", start)
-    with open_database(ctx, migrated=False) as db:
-        upgrade(db)
-        with progress_bars(err_console) as progress:
-            report = synthesise(
-                db, patients=patients, seed=seed, start=first_day, progress=progress
-            )
-    console.print(f"created {report.summary()}")
 
 
 @app.command("demo")
