@@ -18,6 +18,7 @@ from bascule.domain.errors import DomainError
 from bascule.domain.nir import validate_nir
 from bascule.domain.patients import IdentityStatus, IdentityTraits, Patient, Sex
 from bascule.errors import BasculeError
+from bascule.ingest.cli import feeds, import_app, mllp
 from bascule.kit.agent_cli import agent, token_app
 from bascule.kit.cli import kit_app
 from bascule.paper.cli import paper_app
@@ -60,6 +61,9 @@ app.add_typer(patient_app, name="patient")
 app.add_typer(kit_app, name="kit")
 app.add_typer(paper_app, name="paper")
 app.add_typer(synth_app, name="synth")
+app.add_typer(import_app, name="import")
+app.command("mllp")(mllp)
+app.command("feeds")(feeds)
 kit_app.add_typer(token_app, name="token")
 app.command("agent")(agent)
 

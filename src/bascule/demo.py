@@ -7,6 +7,7 @@ from rich.console import Console
 from rich.table import Table
 
 from bascule.errors import JournalIntegrityError
+from bascule.ingest.demo import run_ingest_demo
 from bascule.kit.demo import AGENT_SITE, run_kit_demo
 from bascule.paper.demo import PAPER_SITE, run_paper_demo
 from bascule.progress import progress_bars
@@ -57,9 +58,11 @@ def run_demo(out: Path, *, patients: int, seed: int, console: Console) -> Path:
             summaries = queries.site_summaries(session)
         console.rule("[bold]3. Sites")
         console.print(site_table(summaries))
-        console.rule("[bold]4. Continuity kits and a site agent")
+        console.rule("[bold]4. A live interface feed (HL7 v2 over MLLP)")
+        run_ingest_demo(db, console)
+        console.rule("[bold]5. Continuity kits and a site agent")
         kits = run_kit_demo(db, out, console)
-        console.rule("[bold]5. Paper fallback")
+        console.rule("[bold]6. Paper fallback")
         paper = run_paper_demo(db, out, console)
         entries = _verified(db)
     finally:
