@@ -55,3 +55,8 @@ def validate_nir(raw: str) -> str:
 def make_nir(body13: str) -> str:
     """Append the control key to a 13-character NIR body."""
     return f"{body13}{nir_key(body13):02d}"
+
+
+# Assigning authorities of the INS: the NIR, then the ANS's demonstration and test NIA.
+INS_NIR_OID = "1.2.250.1.213.1.4.8"
+INS_OIDS = frozenset({INS_NIR_OID, "1.2.250.1.213.1.4.10", "1.2.250.1.213.1.4.11"})

@@ -15,6 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bascule.domain.cases import CaseStatus, SurgicalCase
+from bascule.domain.nir import INS_OIDS
 from bascule.domain.patients import Patient
 from bascule.domain.sites import GenderPolicy, Room, Ward
 from bascule.domain.staff import Surgeon
@@ -37,8 +38,7 @@ from bascule.store.tables import (
     table_of,
 )
 
-# INS-NIR, and the OIDs of its demonstration and test matriculation (as in the HL7 feed).
-INS_SYSTEMS = frozenset(f"urn:oid:1.2.250.1.213.1.4.{branch}" for branch in ("8", "10", "11"))
+INS_SYSTEMS = frozenset(f"urn:oid:{oid}" for oid in INS_OIDS)
 
 
 @dataclass(slots=True)

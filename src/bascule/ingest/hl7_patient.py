@@ -18,7 +18,7 @@ from datetime import datetime
 from sqlalchemy.orm import Session
 
 from bascule.domain.errors import DomainError, InvalidNirError
-from bascule.domain.nir import validate_nir
+from bascule.domain.nir import INS_OIDS, validate_nir
 from bascule.domain.patients import (
     Allergy,
     ClinicalEssentials,
@@ -41,8 +41,6 @@ from bascule.ingest.hl7_message import (
 from bascule.store.changes import encode_patient, patient_registered, patient_updated
 from bascule.store.journal import Change
 
-# Assigning authorities of the INS: NIR, then the test NIR and test NIA of the ANS.
-INS_OIDS = frozenset({"1.2.250.1.213.1.4.8", "1.2.250.1.213.1.4.10", "1.2.250.1.213.1.4.11"})
 _INS_TYPES = frozenset({"INS", "INS-NIR", "NH"})
 _LOCAL_TYPES = ("PI", "MR")
 _INSEE_COMMUNE = re.compile(r"(?:\d{5}|2[AB]\d{3})", re.ASCII)

@@ -19,6 +19,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from bascule.domain.nir import INS_NIR_OID
 from bascule.domain.patients import Sex
 from bascule.store.queries import require_site
 from bascule.store.tables import (
@@ -33,7 +34,6 @@ from bascule.store.tables import (
 from bascule.synth.identity import draw_birth_date, draw_family_name, draw_given_names
 
 LOCAL_TIME = ZoneInfo("Europe/Paris")
-INS_NIR_OID = "1.2.250.1.213.1.4.8"
 _PROCEDURES = (
     ("NEKA020", "Remplacement de l'articulation coxofémorale par prothèse totale"),
     ("NFKA007", "Remplacement de l'articulation du genou par prothèse totale"),
