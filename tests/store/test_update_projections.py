@@ -138,3 +138,14 @@ def test_logged_messages_feed_the_source_table(db: Database) -> None:
         source = session.get(FeedSourceRow, ("rennes", "PAS/RENNES"))
         assert source is not None
         assert source.last_message_at.replace(tzinfo=UTC) == AT + timedelta(minutes=2)
+
+
+def test_an_ipp_taken_over_in_a_merge_survives_the_next_update(db: Database) -> None:
+    build_group(db)
+    record(db, [changes.patients_merged("p2", "p1", "rennes")])
+    record(db, [changes.patient_updated(patient(2), "rennes")])
+    with db.reading() as session:
+        ids = session.scalars(
+            select(PatientLocalIdRow.local_id).where(PatientLocalIdRow.patient_id == "p2")
+        )
+        assert sorted(ids) == ["IPP1", "IPP2"]

@@ -8,7 +8,7 @@ from collections.abc import Callable
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import delete, insert, tuple_, update
+from sqlalchemy import delete, insert, select, tuple_, update
 from sqlalchemy.orm import Session
 
 from bascule.store import kinds
@@ -134,22 +134,25 @@ def _patients(session: Session, payloads: list[dict[str, Any]]) -> None:
         row["birth_date"] = date.fromisoformat(p["birth_date"])
         patients.append(row)
     _bulk(session, PatientRow, patients)
-    _patient_details(session, payloads)
+    _bulk(
+        session,
+        PatientLocalIdRow,
+        [
+            {"site_id": site, "local_id": local, "patient_id": p["id"]}
+            for p in payloads
+            for site, local in p["local_ids"].items()
+        ],
+    )
+    _patient_essentials(session, payloads)
 
 
-def _patient_details(session: Session, payloads: list[dict[str, Any]]) -> None:
-    """Local ids, allergies and medications of freshly written patients."""
-    local_ids: list[dict[str, Any]] = []
+def _patient_essentials(session: Session, payloads: list[dict[str, Any]]) -> None:
+    """Allergies and medications of freshly written patients."""
     allergies: list[dict[str, Any]] = []
     medications: list[dict[str, Any]] = []
     for p in payloads:
-        local_ids.extend(
-            {"site_id": site, "local_id": local, "patient_id": p["id"]}
-            for site, local in p["local_ids"].items()
-        )
         allergies.extend({"patient_id": p["id"], **allergy} for allergy in p["allergies"])
         medications.extend({"patient_id": p["id"], **medication} for medication in p["medications"])
-    _bulk(session, PatientLocalIdRow, local_ids)
     _bulk(session, AllergyRow, allergies)
     _bulk(session, MedicationRow, medications)
 
@@ -159,7 +162,7 @@ def _patients_updated(session: Session, payloads: list[dict[str, Any]]) -> None:
     # The last version of a patient within the batch is the one that stands.
     latest = {p["id"]: p for p in payloads}
     ids = list(latest)
-    for model in (PatientLocalIdRow, AllergyRow, MedicationRow):
+    for model in (AllergyRow, MedicationRow):
         table = table_of(model)
         session.execute(delete(table).where(table.c.patient_id.in_(ids)))
     for p in latest.values():
@@ -167,7 +170,27 @@ def _patients_updated(session: Session, payloads: list[dict[str, Any]]) -> None:
         values = {key: p[key] for key in _PATIENT_COLUMNS if key != "id"}
         values["birth_date"] = date.fromisoformat(p["birth_date"])
         session.execute(update(table_of(PatientRow)).where(PatientRow.id == p["id"]).values(values))
-    _patient_details(session, list(latest.values()))
+    # Local ids are only ever added: an IPP taken over in a merge, or replaced at its
+    # site, must keep finding the patient when an old form or message quotes it.
+    known = {
+        (site, local)
+        for site, local in session.execute(
+            select(PatientLocalIdRow.site_id, PatientLocalIdRow.local_id).where(
+                PatientLocalIdRow.patient_id.in_(ids)
+            )
+        )
+    }
+    _bulk(
+        session,
+        PatientLocalIdRow,
+        [
+            {"site_id": site, "local_id": local, "patient_id": p["id"]}
+            for p in latest.values()
+            for site, local in p["local_ids"].items()
+            if (site, local) not in known
+        ],
+    )
+    _patient_essentials(session, list(latest.values()))
 
 
 @projector(kinds.PATIENTS_MERGED)
