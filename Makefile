@@ -31,6 +31,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/journal.py
 	$(BIN)/python bench/synth.py
 	$(BIN)/python bench/paper.py
+	$(BIN)/python bench/ingest.py
 
 clean:
 	rm -rf $(VENV) out .mypy_cache .ruff_cache .pytest_cache
