@@ -2,6 +2,17 @@
 
 from datetime import UTC, datetime, timedelta
 from typing import Protocol
+from zoneinfo import ZoneInfo
+
+# Instants are stored in UTC; people read the group's wall time (the tzdata package
+# provides the zone where the system has no time-zone database, as on Windows).
+GROUP_TIME_ZONE = ZoneInfo("Europe/Paris")
+
+
+def local_time(moment: datetime) -> datetime:
+    """``moment`` as the group's wall time (a naive value is read as UTC)."""
+    aware = moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
+    return aware.astimezone(GROUP_TIME_ZONE)
 
 
 class Clock(Protocol):

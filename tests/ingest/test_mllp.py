@@ -289,7 +289,6 @@ def test_mllp_send_end_to_end(sqlite_db: Database, processor: Processor, tmp_pat
     assert logged(sqlite_db, "AA") == {f"T{n}": "AA" for n in range(30)}
 
 
-@pytest.mark.skipif(not SAMPLES.exists(), reason="tests/fixtures/hl7v2 is missing")
 def test_real_sample_messages_through_mllp_send(sqlite_db: Database, processor: Processor) -> None:
     """Messages nobody on the team wrote, LF-separated, sent by mllp_send --loose."""
     files = sorted(SAMPLES.glob("*.hl7"))

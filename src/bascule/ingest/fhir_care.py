@@ -35,6 +35,7 @@ specialty the surgeon's, else the appointment's, else the theatre's, else ``unkn
 from dataclasses import replace
 from datetime import datetime
 
+from bascule.clock import GROUP_TIME_ZONE
 from bascule.domain.activity import Visit, VisitKind
 from bascule.domain.cases import Booking, CaseStatus, SurgicalCase
 from bascule.domain.priority import PriorityClass
@@ -46,7 +47,6 @@ from bascule.ingest.fhir_places import placement, surgeon_of, theatre_of
 from bascule.ingest.fhir_read import SourcedResource
 from bascule.ingest.fhir_refs import CASE, STAY, VISIT, derived_id, parse_reference, resource_key
 from bascule.ingest.fhir_values import (
-    LOCAL_TIME,
     FhirMappingError,
     clipped,
     local_day,
@@ -262,7 +262,7 @@ def map_appointment(ctx: Context, item: SourcedResource, model: fm.Appointment) 
     if status not in _BOOKED and status != "fulfilled":
         return Outcome(skipped=f"Appointment not imported: status {status} (not booked)")
     patient_id = ctx.patient_id(_patient_actor(ctx, actors), "Appointment.participant (Patient)")
-    start = parse_instant(model.start, "Appointment.start").astimezone(LOCAL_TIME)
+    start = parse_instant(model.start, "Appointment.start").astimezone(GROUP_TIME_ZONE)
     if model.minutesDuration is not None:
         minutes = model.minutesDuration
         if not 1 <= minutes <= _MAX_MINUTES:

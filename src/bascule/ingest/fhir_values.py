@@ -2,12 +2,11 @@
 
 import re
 from datetime import date, datetime
-from zoneinfo import ZoneInfo
 
+from bascule.clock import GROUP_TIME_ZONE
 from bascule.errors import BasculeError
 
 # Bookings and calendar days of the group are Europe/Paris wall time.
-LOCAL_TIME = ZoneInfo("Europe/Paris")
 
 _DATE = re.compile(r"\d{4}(-\d{2}(-\d{2})?)?", re.ASCII)
 _INSTANT = re.compile(
@@ -38,7 +37,7 @@ def parse_instant(text: str | None, where: str) -> datetime:
     if text is None or not text.strip():
         raise FhirMappingError(f"{where} is missing")
     if len(text) <= 10:
-        return datetime.combine(parse_date(text, where), datetime.min.time(), LOCAL_TIME)
+        return datetime.combine(parse_date(text, where), datetime.min.time(), GROUP_TIME_ZONE)
     if not _INSTANT.fullmatch(text):
         raise FhirMappingError(f"{where} {text!r} is not a date and time with a time zone")
     try:
@@ -49,7 +48,7 @@ def parse_instant(text: str | None, where: str) -> datetime:
 
 def local_day(moment: datetime) -> date:
     """The calendar day of ``moment`` in the group's time zone."""
-    return moment.astimezone(LOCAL_TIME).date()
+    return moment.astimezone(GROUP_TIME_ZONE).date()
 
 
 def required_text(value: str | None, where: str, limit: int) -> str:

@@ -11,13 +11,11 @@ import re
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, timezone
 from typing import cast
-from zoneinfo import ZoneInfo
 
 import hl7
 
+from bascule.clock import GROUP_TIME_ZONE
 from bascule.errors import BasculeError
-
-LOCAL_TIME = ZoneInfo("Europe/Paris")
 
 ACK_ERROR = "AE"
 ACK_REJECT = "AR"
@@ -493,7 +491,7 @@ def parse_hl7_datetime(value: str) -> datetime | None:
     parts = match.groupdict()
     fraction = (parts["fraction"] or "").ljust(6, "0")[:6]
     try:
-        zone = LOCAL_TIME if parts["offset"] is None else _offset(parts["offset"])
+        zone = GROUP_TIME_ZONE if parts["offset"] is None else _offset(parts["offset"])
         return datetime(
             int(parts["year"]),
             int(parts["month"] or 1),

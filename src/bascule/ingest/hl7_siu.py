@@ -12,12 +12,12 @@ from collections.abc import Callable
 from dataclasses import replace
 from datetime import datetime
 
+from bascule.clock import GROUP_TIME_ZONE
 from bascule.domain.cases import Booking, CaseStatus, SurgicalCase
 from bascule.domain.priority import PriorityClass
 from bascule.ingest import hl7_lookup
 from bascule.ingest.hl7_message import (
     ACK_ERROR,
-    LOCAL_TIME,
     REQUIRED_FIELD_MISSING,
     TABLE_VALUE_NOT_FOUND,
     Hl7Error,
@@ -172,13 +172,15 @@ def _book(ws: Workspace) -> str:
     sch = required_segment(ws.parsed, "SCH")
     key = _case_key(ws, sch)
     patient, _ = ws.find_or_register(required_segment(ws.parsed, "PID"))
-    start = _start(ws.parsed, sch).astimezone(LOCAL_TIME)
+    start = _start(ws.parsed, sch).astimezone(GROUP_TIME_ZONE)
     minutes = _duration(ws.parsed, sch, start)
     procedure, ccam = _procedure(ws.parsed, sch)
     theatre = _theatre(ws)
     surgeon_id, surgeon_name = _surgeon(ws)
     previous = _existing(ws, key)
-    listed_on = previous.listed_on if previous else ws.event_time().astimezone(LOCAL_TIME).date()
+    listed_on = (
+        previous.listed_on if previous else ws.event_time().astimezone(GROUP_TIME_ZONE).date()
+    )
     day = start.date()
     release_on = previous.release_on if previous else listed_on
     case = SurgicalCase(

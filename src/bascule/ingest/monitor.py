@@ -21,12 +21,12 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import yaml
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from bascule.clock import GROUP_TIME_ZONE
 from bascule.errors import BasculeError
 from bascule.store import journal
 from bascule.store.canonical import canonical_instant
@@ -37,7 +37,6 @@ from bascule.store.tables import FeedSourceRow
 
 log = logging.getLogger("bascule.feeds")
 FEEDS_FILE_ENV = "BASCULE_FEEDS_FILE"
-LOCAL_TIME = ZoneInfo("Europe/Paris")
 
 
 class FeedRulesError(BasculeError):
@@ -54,7 +53,7 @@ class FeedRule:
 
     def active_at(self, moment: datetime) -> bool:
         """Whether silence at ``moment`` (local time of the group) counts."""
-        hour = moment.astimezone(LOCAL_TIME).hour
+        hour = moment.astimezone(GROUP_TIME_ZONE).hour
         return self.active_from_hour <= hour < self.active_until_hour
 
 

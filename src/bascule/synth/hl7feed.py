@@ -14,11 +14,11 @@ import random
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from bascule.clock import GROUP_TIME_ZONE
 from bascule.domain.nir import INS_NIR_OID
 from bascule.domain.patients import Sex
 from bascule.store.queries import require_site
@@ -33,7 +33,6 @@ from bascule.store.tables import (
 )
 from bascule.synth.identity import draw_birth_date, draw_family_name, draw_given_names
 
-LOCAL_TIME = ZoneInfo("Europe/Paris")
 _PROCEDURES = (
     ("NEKA020", "Remplacement de l'articulation coxofémorale par prothèse totale"),
     ("NFKA007", "Remplacement de l'articulation du genou par prothèse totale"),
@@ -64,7 +63,7 @@ def escape(text: str) -> str:
 
 def hl7_time(moment: datetime) -> str:
     """YYYYMMDDHHMMSS+ZZZZ in the group's local time."""
-    return moment.astimezone(LOCAL_TIME).strftime("%Y%m%d%H%M%S%z")
+    return moment.astimezone(GROUP_TIME_ZONE).strftime("%Y%m%d%H%M%S%z")
 
 
 @dataclass(slots=True)
@@ -338,10 +337,12 @@ class FeedWriter:
         return "\r".join(segments)
 
     def _slot(self) -> datetime:
-        day = self.clock.astimezone(LOCAL_TIME).date() + timedelta(days=self.rng.randint(1, 13))
+        day = self.clock.astimezone(GROUP_TIME_ZONE).date() + timedelta(
+            days=self.rng.randint(1, 13)
+        )
         while day.weekday() >= 5:
             day += timedelta(days=1)
-        start = datetime.combine(day, datetime.min.time(), LOCAL_TIME)
+        start = datetime.combine(day, datetime.min.time(), GROUP_TIME_ZONE)
         return start + timedelta(hours=8, minutes=30 * self.rng.randint(0, 16))
 
     def _book(self) -> str | None:

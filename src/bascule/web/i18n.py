@@ -6,7 +6,8 @@ else French: the staff are French, and a crisis is no time to guess.
 
 from dataclasses import dataclass
 from datetime import datetime
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from bascule.clock import local_time
 
 DEFAULT_LANGUAGE = "fr"
 
@@ -164,17 +165,6 @@ _DATE_FORMATS = {"fr": "%d/%m/%Y à %H:%M %Z", "en": "%Y-%m-%d %H:%M %Z"}
 _NBSP = "\u00a0"
 
 
-def _local_zone() -> ZoneInfo | None:
-    # A Windows crisis laptop may lack the time-zone database; UTC is then shown as such.
-    try:
-        return ZoneInfo("Europe/Paris")
-    except ZoneInfoNotFoundError:
-        return None
-
-
-_ZONE = _local_zone()
-
-
 def negotiate(query_lang: str | None, accept_language: str | None) -> tuple[str, bool]:
     """The language to use and whether the user chose it explicitly with ``?lang=``."""
     if query_lang in MESSAGES:
@@ -223,8 +213,8 @@ class Translator:
         return f"{share * 100:.1f}%"
 
     def moment(self, instant: datetime) -> str:
-        """An aware instant in French local time (or UTC when the zone is unknown)."""
-        local = instant.astimezone(_ZONE) if _ZONE is not None else instant
+        """An instant in the group's local time."""
+        local = local_time(instant)
         return local.strftime(_DATE_FORMATS[self.lang])
 
     def link(self, path: str) -> str:

@@ -1,7 +1,7 @@
 """Dates, times, names and allergies as printed."""
 
 from dataclasses import replace
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 
 import pytest
 
@@ -27,8 +27,14 @@ def test_short_and_numeric_days() -> None:
     assert strings.short_day(date(2026, 12, 2)) == "mer. 02/12"
     assert strings.numeric_day(date(2026, 1, 5)) == "05/01/2026"
     assert strings.numeric_day(None) == ""
-    assert strings.numeric_moment(datetime(2026, 11, 27, 14, 5)) == "27/11/2026 14:05"
     assert strings.numeric_moment(None) == ""
+
+
+def test_stored_instants_print_in_the_groups_wall_time() -> None:
+    # Instants are kept in UTC; a nurse reads Paris time, winter (+1) and summer (+2).
+    assert strings.numeric_moment(datetime(2026, 11, 27, 13, 5, tzinfo=UTC)) == "27/11/2026 14:05"
+    assert strings.numeric_moment(datetime(2026, 7, 1, 22, 30, tzinfo=UTC)) == "02/07/2026 00:30"
+    assert strings.clock_time(datetime(2026, 11, 30, 2, 12, tzinfo=UTC)) == "03:12"
 
 
 @pytest.mark.parametrize(

@@ -11,6 +11,7 @@ from datetime import datetime
 from reportlab.lib.pagesizes import A4, landscape
 from reportlab.pdfgen.canvas import Canvas
 
+from bascule.clock import local_time
 from bascule.paper.codes import FormCode, display_form_id
 from bascule.paper.issuing import FormIssuer
 from bascule.paper.model import FormType, PacketData
@@ -88,7 +89,7 @@ class PacketCanvas:
         self._buffer = io.BytesIO()
         # invariant=1 drops the random document id and subset names: same inputs, same bytes.
         self.canvas = Canvas(self._buffer, pagesize=A4, invariant=1, pageCompression=1)
-        self.canvas.setDateFormatter(lambda *_: _pdf_date(printed_at))
+        self.canvas.setDateFormatter(lambda *_: _pdf_date(local_time(printed_at)))
         self.canvas.setTitle(
             strings.PDF_TITLE.format(site=data.site_name, day=strings.long_day(data.day))
         )
@@ -96,7 +97,7 @@ class PacketCanvas:
         self.canvas.setSubject(strings.PDF_SUBJECT)
         self.canvas.setCreator("bascule")
         self._printed = strings.PRINTED.format(
-            day=strings.numeric_day(printed_at.date()),
+            day=strings.numeric_day(local_time(printed_at).date()),
             time=strings.clock_time(printed_at),
             who=printed_by,
             as_of=strings.numeric_moment(data.data_as_of),

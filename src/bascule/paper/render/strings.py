@@ -7,6 +7,7 @@ system locale: a crisis laptop's locale is whatever it happens to be.
 
 from datetime import date, datetime
 
+from bascule.clock import local_time
 from bascule.paper.model import AllergyLine, PrintedIdentity
 
 _WEEKDAYS = ("lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche")
@@ -291,12 +292,12 @@ def numeric_day(day: date | None) -> str:
 
 def numeric_moment(moment: datetime | None) -> str:
     """``27/11/2026 14:05``, or nothing when unknown."""
-    return "" if moment is None else f"{moment:%d/%m/%Y %H:%M}"
+    return "" if moment is None else f"{local_time(moment):%d/%m/%Y %H:%M}"
 
 
 def clock_time(moment: datetime) -> str:
     """``03:12``."""
-    return f"{moment:%H:%M}"
+    return f"{local_time(moment):%H:%M}"
 
 
 def minute_of_day(minute: int | None) -> str:
