@@ -13,6 +13,7 @@ from bascule.ingest.hl7_message import (
     Hl7Error,
     ParsedMessage,
     decode,
+    escape,
     parse_hl7_datetime,
     parse_message,
     split_messages,
@@ -358,3 +359,14 @@ def test_batches_of_any_size_split(count: int, wrapped: bool, separator: str) ->
     )
     split = split_messages(separator.join(lines))
     assert [parse_message(text).control_id for text in split] == [f"C{n}" for n in range(count)]
+
+
+@given(st.text(st.characters(blacklist_categories=("Cs", "Cc"))))
+def test_escape_then_unescape_gives_the_text_back(text: str) -> None:
+    escaped = escape(text)
+    assert not set("|^~&") & set(escaped)
+    assert unescape(escaped, "|^~\\&") == text
+
+
+def test_control_characters_become_spaces_so_the_segment_holds() -> None:
+    assert escape("a\rb\nc\x7f") == "a b c "

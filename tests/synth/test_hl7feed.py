@@ -13,7 +13,7 @@ from bascule.store.database import Database
 from bascule.store.migrate import upgrade
 from bascule.store.tables import StayRow, SurgicalCaseRow, WardRow
 from bascule.synth.group import synthesise
-from bascule.synth.hl7feed import escape, feed_messages
+from bascule.synth.hl7feed import feed_messages
 from bascule.synth.hl7send import ack_code, send_messages
 
 NOW = datetime(2026, 12, 7, 6, 0, tzinfo=UTC)
@@ -85,7 +85,3 @@ def test_sent_over_mllp_by_several_connections_everything_is_acknowledged(
     with group.reading() as session:
         # Each message: its changes plus the log entry.
         assert journal.count(session) - before >= 240
-
-
-def test_delimiters_in_values_are_escaped() -> None:
-    assert escape("A|B^C&D~E\\F") == "A\\F\\B\\S\\C\\T\\D\\R\\E\\E\\F"

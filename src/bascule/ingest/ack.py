@@ -12,6 +12,8 @@ import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
+from bascule.ingest.hl7_message import escape
+
 ACCEPTED = "AA"
 ERROR = "AE"
 REJECTED = "AR"
@@ -144,35 +146,6 @@ def read_header(text: str) -> Header | None:
         version=msh(12),
         charset=msh(18),
     )
-
-
-def escape(text: str, field_separator: str = "|", encoding_characters: str = "^~\\&") -> str:
-    """``text`` made safe inside one HL7 field: delimiters become escape sequences.
-
-    ``encoding_characters`` are MSH-2 (four, or five from HL7 2.7).
-
-    Line breaks and other control characters would end the segment; they become spaces.
-    """
-    escape_char = encoding_characters[2]
-    sequences = {
-        escape_char: "E",
-        field_separator: "F",
-        encoding_characters[0]: "S",
-        encoding_characters[3]: "T",
-        encoding_characters[1]: "R",
-    }
-    # HL7 2.7 adds a fifth encoding character, the truncation character.
-    if len(encoding_characters) > 4:
-        sequences[encoding_characters[4]] = "P"
-    out = []
-    for char in text:
-        if char in sequences:
-            out.append(f"{escape_char}{sequences[char]}{escape_char}")
-        elif char < " " or char == "\x7f":
-            out.append(" ")
-        else:
-            out.append(char)
-    return "".join(out)
 
 
 def new_control_id() -> str:

@@ -219,6 +219,35 @@ def _leaf(node: object, index: int) -> object:
     return children[index - 1] if 0 < index <= len(children) else ""
 
 
+def escape(text: str, field_separator: str = "|", encoding_characters: str = "^~\\&") -> str:
+    """``text`` made safe inside one HL7 field: delimiters become escape sequences.
+
+    ``encoding_characters`` are MSH-2 (four, or five from HL7 2.7).
+
+    Line breaks and other control characters would end the segment; they become spaces.
+    """
+    escape_char = encoding_characters[2]
+    sequences = {
+        escape_char: "E",
+        field_separator: "F",
+        encoding_characters[0]: "S",
+        encoding_characters[3]: "T",
+        encoding_characters[1]: "R",
+    }
+    # HL7 2.7 adds a fifth encoding character, the truncation character.
+    if len(encoding_characters) > 4:
+        sequences[encoding_characters[4]] = "P"
+    out = []
+    for char in text:
+        if char in sequences:
+            out.append(f"{escape_char}{sequences[char]}{escape_char}")
+        elif char < " " or char == "\x7f":
+            out.append(" ")
+        else:
+            out.append(char)
+    return "".join(out)
+
+
 def unescape(text: str, delimiters: str) -> str:
     """``text`` with HL7 escape sequences replaced (``delimiters``: MSH-1 then MSH-2).
 

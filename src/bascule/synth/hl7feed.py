@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 from bascule.clock import GROUP_TIME_ZONE
 from bascule.domain.nir import INS_NIR_OID
 from bascule.domain.patients import Sex
+from bascule.ingest.hl7_message import escape
 from bascule.store.queries import require_site
 from bascule.store.tables import (
     BedRow,
@@ -51,14 +52,6 @@ _EVENTS = (
     ("reschedule", 5),
     ("cancel", 3),
 )
-_ESCAPES = (("\\", "\\E\\"), ("|", "\\F\\"), ("^", "\\S\\"), ("&", "\\T\\"), ("~", "\\R\\"))
-
-
-def escape(text: str) -> str:
-    """A value as an HL7 field component (delimiters escaped)."""
-    for raw, escaped in _ESCAPES:
-        text = text.replace(raw, escaped)
-    return text
 
 
 def hl7_time(moment: datetime) -> str:
