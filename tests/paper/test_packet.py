@@ -10,7 +10,7 @@ from bascule.kit.build import build_kit_file, open_chain
 from bascule.paper.codes import FormCode
 from bascule.paper.model import FormType, PacketPart
 from bascule.paper.packet import ALL_PARTS, parse_parts, print_from_kit, print_from_store, render
-from bascule.paper.scan import scan_image
+from bascule.paper.scan import scan_files, scan_image
 from bascule.paper.source import packet_from_store
 from bascule.store.database import Database
 from bascule.store.migrate import upgrade
@@ -88,3 +88,21 @@ def test_every_code_of_a_scanned_packet_reads_back(group: Database, tmp_path: Pa
 def test_parts_are_kept_in_packet_order() -> None:
     assert parse_parts("labels, or-lists") == (PacketPart.OR_LISTS, PacketPart.LABELS)
     assert parse_parts(None) == ALL_PARTS
+
+
+@pytest.mark.parametrize("seed", [25, 33])
+def test_comb_and_tick_boxes_are_not_taken_for_damaged_codes(
+    group: Database, tmp_path: Path, seed: int
+) -> None:
+    # With these form ids zxing once saw a "code of impossible size" in a form's boxes.
+    with group.snapshot() as session:
+        data = packet_from_store(session, "rennes", DAY, now=NOW)
+    group.dispose()
+    printed = render(data, ALL_PARTS, actor="ide", at=NOW, rng=random.Random(seed))
+    path = tmp_path / "packet.pdf"
+    path.write_bytes(printed.pdf)
+    result = scan_files([path])
+    assert result.problems == ()
+    assert {item.code.form_id for item in result.codes if item.code} == {
+        form.code.form_id for form in printed.issued
+    }

@@ -136,7 +136,13 @@ def _decode(image: Image.Image) -> tuple[dict[str, None], bool]:
     for barcode in barcodes:
         if barcode.valid:
             texts.setdefault(barcode.text)
-    return texts, any(not barcode.valid for barcode in barcodes)
+    return texts, any(_damaged_code(barcode) for barcode in barcodes)
+
+
+def _damaged_code(barcode: zxingcpp.Barcode) -> bool:
+    """A code seen but not read; not the finder-like squares of comb boxes and tick
+    boxes, which zxing reports as a symbol of impossible size."""
+    return not barcode.valid and "Invalid symbol size" not in str(barcode.error)
 
 
 def _read_code(text: str, source: str, page: int) -> ScannedCode:
