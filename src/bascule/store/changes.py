@@ -34,6 +34,7 @@ from bascule.store.kinds import (
     PATIENT_REGISTERED,
     PATIENT_UPDATED,
     PATIENTS_MERGED,
+    PLAN_APPLIED,
     SITE_REGISTERED,
     STAY_ADMISSION_CANCELLED,
     STAY_ADMITTED,
@@ -382,3 +383,26 @@ def ingest_message_logged(
     return Change(
         INGEST_MESSAGE_LOGGED, "ingest_message", f"{source}/{control_id}", payload, site_id
     )
+
+
+def plan_applied(
+    replan_id: str,
+    *,
+    applied_at: datetime,
+    first_day: date,
+    days: int,
+    scenario: dict[str, Any],
+    solver: str,
+    kpis: dict[str, Any],
+) -> Change:
+    """A re-plan accepted by a human; the case changes it makes are journaled beside it."""
+    payload = {
+        "id": replan_id,
+        "applied_at": canonical_instant(applied_at),
+        "first_day": first_day.isoformat(),
+        "days": days,
+        "scenario": scenario,
+        "solver": solver,
+        "kpis": kpis,
+    }
+    return Change(PLAN_APPLIED, "replan", replan_id, payload, None)

@@ -4,6 +4,7 @@ Every projector takes the payloads of consecutive entries of its kind and writes
 bulk, which keeps large imports (the synthetic group, HL7 backlogs) fast.
 """
 
+import json
 from collections.abc import Callable
 from datetime import date, datetime
 from typing import Any
@@ -27,6 +28,7 @@ from bascule.store.tables import (
     PaperPacketRow,
     PatientLocalIdRow,
     PatientRow,
+    ReplanRow,
     RoomRow,
     SiteRow,
     StayRow,
@@ -441,3 +443,20 @@ def _feeds_resumed(session: Session, payloads: list[dict[str, Any]]) -> None:
 @projector(kinds.JOURNAL_CHECKPOINT)
 def _checkpoints(_session: Session, _payloads: list[dict[str, Any]]) -> None:
     """A checkpoint changes no table: it only moves the journal forward."""
+
+
+@projector(kinds.PLAN_APPLIED)
+def _replans(session: Session, payloads: list[dict[str, Any]]) -> None:
+    rows = [
+        {
+            "id": p["id"],
+            "applied_at": parse_instant(p["applied_at"]),
+            "first_day": date.fromisoformat(p["first_day"]),
+            "days": p["days"],
+            "scenario": json.dumps(p["scenario"], ensure_ascii=False, sort_keys=True),
+            "solver": p["solver"],
+            "kpis": json.dumps(p["kpis"], ensure_ascii=False, sort_keys=True),
+        }
+        for p in payloads
+    ]
+    _bulk(session, ReplanRow, rows)

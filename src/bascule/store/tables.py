@@ -393,3 +393,17 @@ class FeedSourceRow(Base):
     source: Mapped[str] = mapped_column(String(120), primary_key=True)
     last_message_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     silent_since: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class ReplanRow(Base):
+    """A re-plan accepted by a human (``bascule replan --apply``) and its key figures."""
+
+    __tablename__ = "replans"
+
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    applied_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+    first_day: Mapped[date] = mapped_column(Date)
+    days: Mapped[int] = mapped_column(Integer)
+    scenario: Mapped[str] = mapped_column(Text)
+    solver: Mapped[str] = mapped_column(String(20))
+    kpis: Mapped[str] = mapped_column(Text)

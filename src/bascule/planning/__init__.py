@@ -1,0 +1,1 @@
+"""Re-planning of operating-room schedules under reduced capacity; the IHTC-2024 adapter."""
