@@ -22,6 +22,7 @@ from bascule.ingest.cli import feeds, import_app, mllp
 from bascule.kit.agent_cli import agent, token_app
 from bascule.kit.cli import kit_app
 from bascule.paper.cli import paper_app
+from bascule.replan.cli import replan_command
 from bascule.store import changes, journal, queries
 from bascule.store.migrate import current_revision, head_revision, upgrade
 from bascule.synth.cli import synth_app
@@ -64,6 +65,7 @@ app.add_typer(synth_app, name="synth")
 app.add_typer(import_app, name="import")
 app.command("mllp")(mllp)
 app.command("feeds")(feeds)
+app.command("replan")(replan_command)
 kit_app.add_typer(token_app, name="token")
 app.command("agent")(agent)
 

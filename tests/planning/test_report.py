@@ -235,3 +235,13 @@ def test_unaffected_site_days_show_no_use_outside_the_plan() -> None:
     assert len(brest) == problem.days
     assert all(row.used == row.booked == 0 for row in brest)
     assert all(row.capacity == row.nominal == 480 for row in brest)
+
+
+def test_call_list_cells_cannot_start_a_spreadsheet_formula(tmp_path: Path) -> None:
+    from bascule.planning.report import spreadsheet_safe
+
+    assert spreadsheet_safe('=HYPERLINK("http://x")').startswith("'=")
+    assert spreadsheet_safe("@SUM(A1)").startswith("'@")
+    assert spreadsheet_safe("-2+3").startswith("'-")
+    assert spreadsheet_safe("+33 6 12 34 56 78") == "+33 6 12 34 56 78"
+    assert spreadsheet_safe("Le Goff Maëlle") == "Le Goff Maëlle"

@@ -171,6 +171,10 @@ def _slot_rules(
         )
 
 
+# Frozen cases are kept whatever they cost (a case done before a theatre closed still took
+# its minutes): a load over its limit is a violation only when a planned case adds to it.
+
+
 def _theatre_loads(
     problem: Problem, decided: list[tuple[SurgicalCase, Decision]]
 ) -> Iterator[Violation]:
@@ -184,6 +188,8 @@ def _theatre_loads(
         minutes[slot.theatre_id, slot.day] += problem.duration(case, slot.site_id, slot.day)
         cases[slot.theatre_id, slot.day].append(case.id)
     for (theatre_id, day), used in sorted(minutes.items()):
+        if problem.frozen.issuperset(cases[theatre_id, day]):
+            continue
         capacity = problem.capacity(theatre_id, day)
         listed = ", ".join(sorted(cases[theatre_id, day]))
         if capacity == 0:
@@ -212,7 +218,7 @@ def _surgeon_loads(
         minutes[decision.surgeon_id, slot.day] += problem.duration(case, slot.site_id, slot.day)
         cases[decision.surgeon_id, slot.day].append(case.id)
     for (surgeon_id, day), used in sorted(minutes.items()):
-        if used > limits[surgeon_id]:
+        if used > limits[surgeon_id] and not problem.frozen.issuperset(cases[surgeon_id, day]):
             yield Violation(
                 ViolationKind.SURGEON_OVERBOOKED,
                 f"surgeon {surgeon_id} on {day}: {used} minutes (cases "
@@ -236,7 +242,7 @@ def _bed_loads(
     for (pool, index), patients in sorted(
         occupants.items(), key=lambda item: (item[0][0].site_id, item[0][0].specialty, item[0][1])
     ):
-        if len(patients) > pool.beds:
+        if len(patients) > pool.beds and not problem.frozen.issuperset(patients):
             yield Violation(
                 ViolationKind.BEDS_OVERBOOKED,
                 f"beds {pool.specialty} at {pool.site_id} on {problem.day(index)}: "

@@ -166,15 +166,9 @@ class _Model:
         fixed: dict[tuple[str, int], int],
     ) -> None:
         problem = self.problem
-        for (theatre_id, day), minutes in fixed.items():
-            limit = problem.capacity(theatre_id, problem.day(day))
-            if minutes > limit + (problem.max_overtime_minutes if limit > 0 else 0):
-                raise PlanningError(
-                    f"theatre {theatre_id} on {problem.day(day)}: frozen cases take {minutes} "
-                    f"minutes, more than the {limit} available"
-                )
         for (theatre_id, day), terms in theatre_load.items():
-            limit = problem.capacity(theatre_id, problem.day(day)) - fixed[theatre_id, day]
+            # Frozen cases may already fill (or overfill) the theatre-day: nothing else fits.
+            limit = max(0, problem.capacity(theatre_id, problem.day(day)) - fixed[theatre_id, day])
             if problem.max_overtime_minutes > 0:
                 extra = self.model.new_int_var(
                     0, problem.max_overtime_minutes, f"o{theatre_id}_{day}"

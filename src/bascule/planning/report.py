@@ -7,6 +7,7 @@ The call list names every patient whose date or place changed, most urgent first
 
 import csv
 import json
+import re
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass, field
@@ -294,8 +295,8 @@ def write_call_list_csv(path: Path, calls: Iterable[Call], lang: str = DEFAULT_L
             writer.writerow(
                 (
                     call.priority.value,
-                    call.name,
-                    call.phone,
+                    spreadsheet_safe(call.name),
+                    spreadsheet_safe(call.phone),
                     call.case_id,
                     _ACTIONS[lang]["book" if booked else call.action],
                     day(call.old_day),
@@ -307,6 +308,18 @@ def write_call_list_csv(path: Path, calls: Iterable[Call], lang: str = DEFAULT_L
                     call.new_site,
                     call.new_theatre,
                     day(call.postponed_to),
-                    call.reason,
+                    spreadsheet_safe(call.reason),
                 )
             )
+
+
+_FORMULA_START = ("=", "@", "\t", "\r")
+_PHONE = re.compile(r"^[+-]?[\d .()-]*$")
+
+
+def spreadsheet_safe(text: str) -> str:
+    """``text`` made inert for a spreadsheet: a cell that would start a formula gets a quote
+    in front (a phone number such as +33 6 … stays as it is)."""
+    if text.startswith(_FORMULA_START) or (text.startswith(("+", "-")) and not _PHONE.match(text)):
+        return "'" + text
+    return text
