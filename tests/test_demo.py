@@ -1,3 +1,4 @@
+import json
 import re
 from pathlib import Path
 
@@ -6,11 +7,13 @@ from typer.testing import CliRunner
 from bascule.cli import app
 from bascule.kit.container import parse
 
+DEMO = ("demo", "--patients", "2000", "--replan-seconds", "5")
 
-def test_demo_synthesises_verifies_builds_kits_runs_an_agent_and_prints_paper(
+
+def test_demo_synthesises_verifies_builds_kits_runs_an_agent_prints_paper_and_replans(
     tmp_path: Path,
 ) -> None:
-    result = CliRunner().invoke(app, ["demo", "--out", str(tmp_path), "--patients", "2000"])
+    result = CliRunner().invoke(app, [*DEMO, "--out", str(tmp_path)])
     assert result.exit_code == 0, result.output
     assert "journal intact" in result.output
     assert "agent cycle 3: ok" in result.output
@@ -27,5 +30,15 @@ def test_demo_synthesises_verifies_builds_kits_runs_an_agent_and_prints_paper(
     assert returned is not None, result.output
     assert returned.group(1) == "1"
     assert int(returned.group(2)) - int(returned.group(3)) == 1
-    again = CliRunner().invoke(app, ["demo", "--out", str(tmp_path), "--patients", "2000"])
+    plan = json.loads((tmp_path / "replan" / "plan.json").read_text(encoding="utf-8"))
+    assert (
+        plan["solver"]["objective"]["breach"]
+        <= json.loads((tmp_path / "replan" / "kpis.json").read_text(encoding="utf-8"))[
+            "soft_costs"
+        ]["breach"]
+    )
+    assert "plan applied as RP-" in result.output
+    assert (tmp_path / "replan" / "gantt-rennes-after.png").exists()
+    assert (tmp_path / "replan" / "gantt-saint-nazaire-before.svg").exists()
+    again = CliRunner().invoke(app, [*DEMO, "--out", str(tmp_path)])
     assert again.exit_code == 0, again.output  # a second run starts afresh

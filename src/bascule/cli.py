@@ -222,10 +222,17 @@ def demo(
     ] = None,
     patients: Annotated[int, typer.Option(min=100, help="People in the patient index.")] = 50_000,
     seed: Annotated[int, typer.Option(help="Random seed.")] = 1,
+    replan_seconds: Annotated[
+        float, typer.Option(min=1, help="Seconds CP-SAT may search in the re-planning step.")
+    ] = 30.0,
 ) -> None:
     """Run the main job on the embedded default: synthesise, verify, summarise."""
     run_demo(
-        out or settings_of(ctx).data_dir / "demo", patients=patients, seed=seed, console=console
+        out or settings_of(ctx).data_dir / "demo",
+        patients=patients,
+        seed=seed,
+        console=console,
+        replan_seconds=replan_seconds,
     )
 
 

@@ -11,6 +11,7 @@ from bascule.ingest.demo import run_ingest_demo
 from bascule.kit.demo import AGENT_SITE, run_kit_demo
 from bascule.paper.demo import PAPER_SITE, run_paper_demo
 from bascule.progress import progress_bars
+from bascule.replan.demo import run_replan_demo
 from bascule.store import journal, queries
 from bascule.store.database import Database
 from bascule.store.migrate import upgrade
@@ -25,7 +26,7 @@ def fresh_outputs(directory: Path) -> Path:
     path = directory / DEMO_DB_NAME
     for leftover in (path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
         leftover.unlink(missing_ok=True)
-    for subdirectory in ("keys", "kits", f"agent-{AGENT_SITE}", "paper"):
+    for subdirectory in ("keys", "kits", f"agent-{AGENT_SITE}", "paper", "replan"):
         shutil.rmtree(directory / subdirectory, ignore_errors=True)
     return path
 
@@ -39,7 +40,9 @@ def _verified(db: Database) -> int:
     return verdict.entries
 
 
-def run_demo(out: Path, *, patients: int, seed: int, console: Console) -> Path:
+def run_demo(
+    out: Path, *, patients: int, seed: int, console: Console, replan_seconds: float = 30.0
+) -> Path:
     """Synthesise the group into a fresh SQLite file, verify, summarise, build kits, run an agent.
 
     Returns the path of the demo database.
@@ -64,6 +67,8 @@ def run_demo(out: Path, *, patients: int, seed: int, console: Console) -> Path:
         kits = run_kit_demo(db, out, console)
         console.rule("[bold]6. Paper fallback")
         paper = run_paper_demo(db, out, console)
+        console.rule("[bold]7. Re-planning the operating rooms (Rennes and Saint-Nazaire at 50 %)")
+        replanned = run_replan_demo(db, out, console, time_limit=replan_seconds)
         entries = _verified(db)
     finally:
         db.dispose()
@@ -82,6 +87,10 @@ def run_demo(out: Path, *, patients: int, seed: int, console: Console) -> Path:
     console.print(
         f"          {paper.outstanding} forms of {PAPER_SITE} still out: "
         f"bascule --db sqlite:///{path} paper outstanding --site {PAPER_SITE}"
+    )
+    console.print(
+        f"re-plan:  {replanned.directory} ({replanned.replan_id}, "
+        f"{replanned.calls:,} patients to call)"
     )
     console.print(f"audit:    bascule --db sqlite:///{path} journal verify")
     return path
