@@ -271,3 +271,18 @@ def test_keeping_frozen_cases_and_postponing_the_rest_breaks_no_rule(problem: Pr
         decisions.append(decision_for(problem, item, slot))
     plan = Plan(tuple(decisions), SolverReport("test", "FEASIBLE", 0.0))
     assert violations(problem, plan) == []
+
+
+def test_frozen_case_in_a_closed_theatre_is_not_the_plans_violation() -> None:
+    closure = Disruption("rennes", MONDAY, MONDAY, closed_theatres=("rennes-or1",))
+    problem = scenario(BOOKED, disruptions=(closure,), frozen=frozenset({"c1"}))
+    assert kinds(problem, placed(problem, "c1", 0, "rennes-or1")) == []
+
+
+def test_case_added_beside_a_frozen_one_in_a_closed_theatre_is_a_violation() -> None:
+    closure = Disruption("rennes", MONDAY, MONDAY, closed_theatres=("rennes-or1",))
+    problem = scenario(BOOKED, LISTED, disruptions=(closure,), frozen=frozenset({"c1"}))
+    found = kinds(
+        problem, placed(problem, "c1", 0, "rennes-or1"), placed(problem, "c2", 0, "rennes-or1")
+    )
+    assert found == [ViolationKind.CLOSED_THEATRE]
