@@ -22,6 +22,7 @@ from bascule.ingest.cli import feeds, import_app, mllp
 from bascule.kit.agent_cli import agent, token_app
 from bascule.kit.cli import kit_app
 from bascule.paper.cli import paper_app
+from bascule.planning.ihtc.cli import ihtc_app
 from bascule.replan.cli import replan_command
 from bascule.store import changes, journal, queries
 from bascule.store.migrate import current_revision, head_revision, upgrade
@@ -61,6 +62,7 @@ app.add_typer(sites_app, name="sites")
 app.add_typer(patient_app, name="patient")
 app.add_typer(kit_app, name="kit")
 app.add_typer(paper_app, name="paper")
+app.add_typer(ihtc_app, name="ihtc")
 app.add_typer(synth_app, name="synth")
 app.add_typer(import_app, name="import")
 app.command("mllp")(mllp)

@@ -1,0 +1,109 @@
+import time
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+
+from bascule.planning.ihtc.cost import evaluate
+from bascule.planning.ihtc.greedy import greedy_plan
+from bascule.planning.ihtc.instance import Instance, load_instance
+from bascule.planning.ihtc.model import Neighbourhood, PlanModel
+from bascule.planning.ihtc.rules import PlanRules, plan_cost
+from bascule.planning.ihtc.solution import Admission, Solution
+from bascule.planning.ihtc.solve import optimise, solve_core
+from tests.planning.ihtc.support import FIXTURES, competition_instance, planted_instances
+
+# The small instances CP-SAT proves within seconds on two workers; small05-07 and small09
+# take minutes or more, and `bench/planning.py --part small` records how far each gets.
+PROVEN = ["small01", "small02", "small03", "small04", "small08"]
+PROPERTY = settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+
+
+def _hard_violations(instance: Instance, admissions: tuple[Admission | None, ...]) -> list[str]:
+    return [v.message for v in evaluate(instance, Solution.of(admissions)).violations]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", PROVEN)
+def test_small_instances_are_solved_to_proven_optimality(name: str) -> None:
+    instance = load_instance(FIXTURES / "ihtp_small" / f"{name}.json.gz")
+    started = time.perf_counter()
+    report = solve_core(instance, time_limit=120, workers=2)
+    assert report.optimal, f"{name}: not proven in {time.perf_counter() - started:.0f} s"
+    assert report.bound == report.cost.total
+    assert _hard_violations(instance, report.admissions) == []
+    assert evaluate(instance, Solution.of(report.admissions)).core_total == report.cost.total
+
+
+def test_model_objective_is_the_plan_cost_for_any_neighbourhood() -> None:
+    instance = load_instance(FIXTURES / "ihtp_small" / "small03.json.gz")
+    rules = PlanRules.core(instance)
+    start = greedy_plan(rules)
+    rooms = {p: {0, 1} for p in range(0, len(start), 2)}
+    result = PlanModel(rules, start, Neighbourhood(tuple(rooms), rooms=rooms)).solve(10, 2)
+    assert result.admissions is not None
+    assert result.objective == plan_cost(rules, result.admissions).total
+    assert result.objective <= plan_cost(rules, start).total
+    assert all(result.admissions[p] == start[p] for p in range(1, len(start), 2))
+
+
+def test_relaxation_bounds_the_optimum_from_below() -> None:
+    instance = load_instance(FIXTURES / "ihtp_small" / "small01.json.gz")
+    rules = PlanRules.core(instance)
+    everyone = Neighbourhood(tuple(range(len(instance.patients))))
+    relaxed = PlanModel(rules, greedy_plan(rules), everyone, aggregate_rooms=True).solve(10, 2)
+    exact = solve_core(instance, time_limit=30, workers=2)
+    assert exact.optimal
+    assert relaxed.bound <= exact.cost.total
+
+
+def test_large_instance_gets_a_feasible_plan_better_than_greedy_within_the_limit() -> None:
+    instance = load_instance(competition_instance("i12"))
+    rules = PlanRules.core(instance)
+    greedy_cost = plan_cost(rules, greedy_plan(rules)).total
+    started = time.perf_counter()
+    report = solve_core(instance, time_limit=8, workers=2)
+    assert time.perf_counter() - started < 8 + 2
+    assert _hard_violations(instance, report.admissions) == []
+    assert report.cost.total < greedy_cost
+    assert report.bound is not None
+    assert report.bound <= report.cost.total
+
+
+@PROPERTY
+@given(planted_instances())
+def test_solver_output_never_violates_hard_constraints(
+    case: tuple[Instance, list[tuple[int, int, int] | None]],
+) -> None:
+    instance, _ = case
+    report = solve_core(instance, time_limit=5, workers=1)
+    assert _hard_violations(instance, report.admissions) == []
+    assert report.optimal
+
+
+@PROPERTY
+@given(planted_instances())
+def test_neighbourhood_search_never_worsens_nor_breaks_the_plan(
+    case: tuple[Instance, list[tuple[int, int, int] | None]],
+) -> None:
+    instance, planted = case
+    rules = PlanRules.core(instance)
+    start = [None if p is None else Admission(*p) for p in planted]
+    report = optimise(rules, start, 1.5, 1, mandatory_hard=True, whole_model_limit=0)
+    assert report.lns_steps > 0 or report.optimal
+    assert report.cost.total <= plan_cost(rules, start).total
+    assert _hard_violations(instance, report.admissions) == []
+
+
+@PROPERTY
+@given(planted_instances())
+def test_greedy_never_violates_hard_constraints_other_than_leaving_out(
+    case: tuple[Instance, list[tuple[int, int, int] | None]],
+) -> None:
+    instance, _ = case
+    plan = tuple(greedy_plan(PlanRules.core(instance)))
+    evaluation = evaluate(instance, Solution.of(plan))
+    assert [
+        v.message for v in evaluation.violations if v.constraint != "MandatoryUnscheduledPatients"
+    ] == []
+    left_out = [p for p, a in enumerate(plan) if a is None and instance.patients[p].mandatory]
+    assert evaluation.violation_totals()["MandatoryUnscheduledPatients"] == len(left_out)
