@@ -32,7 +32,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/synth.py
 	$(BIN)/python bench/paper.py
 	$(BIN)/python bench/ingest.py
-	$(BIN)/python bench/planning_group.py
+	$(BIN)/python bench/planning.py
 
 clean:
 	rm -rf $(VENV) out .mypy_cache .ruff_cache .pytest_cache
