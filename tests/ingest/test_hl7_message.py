@@ -4,7 +4,9 @@ import contextlib
 import random
 import time
 from datetime import UTC, datetime, timedelta, timezone
+from pathlib import Path
 
+import hl7
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -16,6 +18,7 @@ from bascule.ingest.hl7_message import (
     escape,
     parse_hl7_datetime,
     parse_message,
+    split,
     split_messages,
     unescape,
 )
@@ -370,3 +373,27 @@ def test_escape_then_unescape_gives_the_text_back(text: str) -> None:
 
 def test_control_characters_become_spaces_so_the_segment_holds() -> None:
     assert escape("a\rb\nc\x7f") == "a b c "
+
+
+SAMPLES = Path(__file__).parent.parent / "fixtures" / "hl7v2"
+delimited_text = st.text(alphabet="AZ09|^~\\&#$* .é\r", max_size=60)
+
+
+@given(
+    st.lists(st.tuples(st.sampled_from(["PID", "PV1", "ZZZ", "NTE"]), delimited_text), max_size=6),
+    st.sampled_from(["|^~\\&", "|^~\\&#", "#$*!%"]),
+    delimited_text,
+)
+def test_messages_are_split_as_python_hl7_splits_them(
+    segments: list[tuple[str, str]], delimiters: str, header: str
+) -> None:
+    text = "\r".join(
+        [f"MSH{delimiters}{header}", *(f"{name}{delimiters[0]}{rest}" for name, rest in segments)]
+    )
+    assert split(text) == hl7.parse(text)
+
+
+@pytest.mark.parametrize("path", sorted(SAMPLES.glob("*.hl7")), ids=lambda path: path.name)
+def test_sample_messages_are_split_as_python_hl7_splits_them(path: Path) -> None:
+    for text in split_messages(decode(path.read_bytes())):
+        assert parse_message(text).message == hl7.parse(text)

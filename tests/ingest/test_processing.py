@@ -1,18 +1,44 @@
-"""The durable core: one transaction per batch, savepoint per message, ACK only once committed."""
+"""The durable core: one transaction per batch, mapped together, ACK only once committed."""
 
-from collections.abc import Iterator
+import itertools
+import uuid
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
+from pathlib import Path
 
+import psycopg
 import pytest
 from sqlalchemy import select, text
 
+from bascule.clock import SimulatedClock
+from bascule.domain.sites import Ward
 from bascule.errors import UnknownEntityError
+from bascule.ingest import ack, processing
+from bascule.ingest.hl7_message import ParsedMessage
+from bascule.ingest.hl7_overlay import BatchReads, OverlayUnsureError
 from bascule.ingest.processing import Processor
-from bascule.store import journal
+from bascule.store import changes, journal
 from bascule.store.database import Database
 from bascule.store.kinds import INGEST_MESSAGE_LOGGED
-from bascule.store.tables import IngestMessageRow, JournalEntryRow, PatientLocalIdRow
+from bascule.store.migrate import upgrade
+from bascule.store.tables import (
+    AllergyRow,
+    FeedSourceRow,
+    IngestMessageRow,
+    JournalEntryRow,
+    MedicationRow,
+    PatientLocalIdRow,
+    PatientRow,
+    StayRow,
+    SurgicalCaseRow,
+    WardRow,
+    table_of,
+)
+from bascule.synth.group import synthesise
+from bascule.synth.hl7feed import feed_messages
+from tests.conftest import PG_SERVER_URL
+from tests.factories import record
 from tests.ingest.mllp_support import (
     SITE,
     SOURCE,
@@ -24,8 +50,11 @@ from tests.ingest.mllp_support import (
     refused_message,
     seeded_site,
 )
+from tests.ingest.test_hl7_adt import adt, pid, pv1
+from tests.kit.group import build_group
 
 NOW = datetime(2026, 12, 7, 9, 30, tzinfo=UTC)
+SAMPLES = Path(__file__).parent.parent / "fixtures" / "hl7v2"
 
 
 @pytest.fixture
@@ -318,3 +347,220 @@ def test_long_sources_and_control_ids_still_fit_the_store(
     assert len(key) <= 80
     assert processor.process_batch([encoded(message)], NOW) == [reply]
     assert journal_intact(db)
+
+
+# --- a batch mapped together -------------------------------------------------------------
+
+
+@pytest.fixture
+def group_processor(db: Database) -> Processor:
+    """rennes (ward rennes-ortho, theatre rennes-bloc-1, surgeon s1) and its processor."""
+    build_group(db)
+    return Processor(db, site_id=SITE)
+
+
+def codes(replies: list[bytes]) -> list[str]:
+    return [ack_fields(reply)[0] for reply in replies]
+
+
+def test_a_message_sees_what_an_earlier_message_of_its_batch_did(
+    db: Database, group_processor: Processor
+) -> None:
+    replies = group_processor.process_batch(
+        [
+            encoded(adt("A28", "B1", pid("IPP3001"))),
+            encoded(adt("A01", "B2", pid("IPP3001"), pv1("V30", "CARDIO^12^A"))),
+            encoded(adt("A02", "B3", pid("IPP3001"), pv1("V30", "CARDIO^14^B"))),
+            encoded(adt("A03", "B4", pid("IPP3001"), pv1("V30", "CARDIO^14^B"))),
+        ],
+        NOW,
+    )
+    assert codes(replies) == ["AA"] * 4
+    with db.reading() as session:
+        stay = session.get(StayRow, "rennes-V30")
+        assert stay is not None
+        assert (stay.ward_id, stay.room_id, stay.bed) == ("rennes-hl7-cardio", "14", "B")
+        assert stay.discharged_at is not None
+        wards = session.scalars(select(WardRow.id).where(WardRow.id.like("%cardio%"))).all()
+    assert wards == ["rennes-hl7-cardio"]
+    assert "IPP3001" in ipps(db)
+    assert journal_intact(db)
+
+
+def test_a_refused_message_in_the_middle_of_a_batch_is_unseen_by_the_others(
+    db: Database, group_processor: Processor
+) -> None:
+    replies = group_processor.process_batch(
+        [
+            encoded(adt("A01", "R1", pid("IPP3002"), pv1("V31", "rennes-ortho^101^B"))),
+            # Refused: admits to a visit the next message would then find.
+            encoded(adt("A01", "R2", pid("IPP3003", birth=""), pv1("V32", "rennes-ortho^102^A"))),
+            encoded(adt("A03", "R3", pid("IPP3003"), pv1("V32", "rennes-ortho^102^A"))),
+            encoded(adt("A03", "R4", pid("IPP3002"), pv1("V31", "rennes-ortho^101^B"))),
+        ],
+        NOW,
+    )
+    assert codes(replies) == ["AA", "AE", "AE", "AA"]
+    assert b"PID^1^7" in replies[1]
+    assert b"PV1^1^19" in replies[2]
+    assert row(db, "R2").raw == adt(
+        "A01", "R2", pid("IPP3003", birth=""), pv1("V32", "rennes-ortho^102^A")
+    )
+    assert "IPP3003" not in ipps(db)
+    with db.reading() as session:
+        assert session.get(StayRow, "rennes-V32") is None
+        discharged = session.get(StayRow, "rennes-V31")
+        assert discharged is not None
+        assert discharged.discharged_at is not None
+    assert journal_intact(db)
+
+
+def test_a_batch_mixing_repeats_and_new_messages_writes_each_message_once(
+    db: Database, processor: Processor
+) -> None:
+    first, second, third = (encoded(person_message(f"X{n}", f"70{n}")) for n in range(3))
+    [before] = processor.process_batch([first], NOW)
+    replies = processor.process_batch([second, first, second, third, first], NOW)
+    assert replies[1] == replies[4] == before
+    assert replies[2] == replies[0]
+    assert codes(replies) == ["AA"] * 5
+    assert log_entries(db) == {f"{SOURCE}/X0": 1, f"{SOURCE}/X1": 1, f"{SOURCE}/X2": 1}
+    assert {"700", "701", "702"} <= ipps(db)
+    assert journal_intact(db)
+
+
+def test_a_batch_the_overlay_cannot_vouch_for_is_applied_message_by_message(
+    db: Database, group_processor: Processor
+) -> None:
+    merge = "\r".join(
+        [
+            adt("A40", "M1", pid("IPP1", ins="")).replace("ADT_A01", "ADT_A39"),
+            "MRG|IPP2^^^RENNES&&L^PI",
+        ]
+    )
+    replies = group_processor.process_batch(
+        [
+            encoded(merge),
+            encoded(adt("A08", "M2", pid("IPP2", ins="", phone="07 11 11 11 11"))),
+        ],
+        NOW,
+    )
+    assert codes(replies) == ["AA", "AA"]
+    with db.reading() as session:
+        owners = dict(
+            session.execute(
+                select(PatientLocalIdRow.local_id, PatientLocalIdRow.patient_id).where(
+                    PatientLocalIdRow.local_id.in_(["IPP1", "IPP2"])
+                )
+            ).all()
+        )
+    # The update about IPP2 found the survivor of the merge made just before it.
+    assert owners["IPP2"] == owners["IPP1"]
+    assert journal_intact(db)
+
+
+@pytest.fixture
+def twins(db_url: str, tmp_path: Path) -> Iterator[tuple[Database, Database]]:
+    """Two databases of one backend holding the same small synthetic group."""
+    if db_url.startswith("sqlite"):
+        urls = [db_url, f"sqlite:///{tmp_path / 'twin.sqlite3'}"]
+        schema = None
+    else:
+        schema = f"t_{uuid.uuid4().hex[:12]}"
+        with psycopg.connect(PG_SERVER_URL, autocommit=True) as connection:
+            connection.execute(f'CREATE SCHEMA "{schema}"')
+        urls = [db_url, f"{PG_SERVER_URL}?options=-csearch_path%3D{schema}"]
+    databases = [Database(url, clock=SimulatedClock(NOW)) for url in urls]
+    try:
+        for database in databases:
+            upgrade(database)
+            synthesise(database, patients=120, seed=1, start=NOW.date())
+        yield databases[0], databases[1]
+    finally:
+        for database in databases:
+            database.dispose()
+        if schema is not None:
+            with psycopg.connect(PG_SERVER_URL, autocommit=True) as connection:
+                connection.execute(f'DROP SCHEMA "{schema}" CASCADE')
+
+
+class _NeverSure(BatchReads):
+    """An overlay that vouches for nothing: every batch goes message by message."""
+
+    def prefetch(self, messages: Iterable[tuple[ParsedMessage, str]]) -> None:
+        raise OverlayUnsureError(f"{len(list(messages))} messages")
+
+
+def test_batches_write_the_same_journal_as_messages_applied_one_by_one(
+    twins: tuple[Database, Database], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    together, one_by_one = twins
+    with together.reading() as session:
+        feed = feed_messages(session, SITE, 160, seed=7, start=NOW)
+    samples = [path.read_bytes() for path in sorted(SAMPLES.glob("*.hl7"))]
+    # Real-world oddities between the feed's messages, and resends of some of them.
+    frames = [message.encode("utf-8") for message in feed]
+    for index, sample in enumerate(samples):
+        frames.insert(7 * index + 3, sample)
+    frames += frames[10:30:3]
+
+    def run(db: Database) -> list[bytes]:
+        acks = itertools.count()
+        monkeypatch.setattr(ack, "new_control_id", lambda: f"ACK{next(acks):017d}")
+        processor = Processor(db, site_id=SITE)
+        return [
+            reply
+            for start in range(0, len(frames), 8)
+            for reply in processor.process_batch(frames[start : start + 8], NOW)
+        ]
+
+    replies = run(together)
+    with monkeypatch.context() as patched:
+        patched.setattr(processing, "BatchReads", _NeverSure)
+        assert run(one_by_one) == replies
+    assert {"AA", "AE", "AR"} <= set(codes(replies))
+    heads = []
+    for db in twins:
+        with db.reading() as session:
+            assert journal.verify(session).intact
+            heads.append(journal.head(session))
+    # Every entry (and so the hash of the last one) is the same either way...
+    assert heads[0] == heads[1]
+    # ... and so is every table it projects to.
+    assert projected(together) == projected(one_by_one)
+
+
+def projected(db: Database) -> dict[str, list[tuple[object, ...]]]:
+    """The rows of the tables HL7 messages change, sorted, without surrogate keys (the
+    order of a patient's allergies and medications kept)."""
+    tables = {}
+    with db.reading() as session:
+        for model in (PatientRow, PatientLocalIdRow, StayRow, SurgicalCaseRow, WardRow):
+            table = table_of(model)
+            rows = session.execute(select(table).order_by(*table.primary_key.columns))
+            tables[table.name] = [tuple(row) for row in rows]
+        for model in (AllergyRow, MedicationRow):
+            table = table_of(model)
+            rows = session.execute(select(table).order_by(table.c.patient_id, table.c.id))
+            tables[table.name] = [tuple(row)[1:] for row in rows]
+        for model in (IngestMessageRow, FeedSourceRow):
+            table = table_of(model)
+            rows = session.execute(select(table).order_by(*table.primary_key.columns))
+            tables[table.name] = [tuple(row) for row in rows]
+    return tables
+
+
+def test_a_ward_another_writer_registers_between_batches_is_seen_by_the_next(
+    db: Database, group_processor: Processor
+) -> None:
+    admit = adt("A01", "W1", pid("IPP3010"), pv1("V40", "rennes-ortho^101^B"))
+    assert codes(group_processor.process_batch([encoded(admit)], NOW)) == ["AA"]
+    neuro = Ward("rennes-neuro", SITE, "Neurologie", "neurology", ())
+    record(db, [changes.ward_registered(neuro)])
+    transfer = adt("A02", "W2", pid("IPP3010"), pv1("V40", "neuro^1^A"))
+    assert codes(group_processor.process_batch([encoded(transfer)], NOW)) == ["AA"]
+    with db.reading() as session:
+        stay = session.get(StayRow, "rennes-V40")
+        assert stay is not None
+        assert stay.ward_id == "rennes-neuro"
+        assert session.get(WardRow, "rennes-hl7-neuro") is None

@@ -15,7 +15,6 @@ from collections.abc import Callable
 from bascule.domain.errors import DomainError
 from bascule.domain.sites import Ward
 from bascule.domain.stays import Stay
-from bascule.ingest import hl7_lookup
 from bascule.ingest.hl7_message import (
     REQUIRED_FIELD_MISSING,
     SEGMENT_SEQUENCE_ERROR,
@@ -60,10 +59,10 @@ def _location(ws: Workspace, pv1: Segment, field: int) -> tuple[str, str, str]:
     code = pv1.value(field, 1) or _UNSPECIFIED_WARD
     room = pv1.within(field, pv1.value(field, 2) or "?", _MAX_ROOM)
     bed = pv1.within(field, pv1.value(field, 3) or "?", _MAX_BED)
-    ward = hl7_lookup.ward_id(ws.session, ws.site_id, code)
+    ward = ws.store.ward_id(ws.site_id, code)
     if ward is None:
         ward = _unknown_ward_id(ws.site_id, code)
-        if hl7_lookup.ward_id(ws.session, ws.site_id, ward) is None:
+        if ws.store.ward_id(ws.site_id, ward) is None:
             name = f"{code} (hors référentiel)"[:100]
             ws.changes.append(ward_registered(Ward(ward, ws.site_id, name, "unknown")))
     return ward, room, bed
@@ -78,7 +77,7 @@ def _visit(ws: Workspace, pv1: Segment) -> str:
 
 def _stay(ws: Workspace, visit: str) -> Stay | None:
     for stay_id in (f"{ws.site_id}-{visit}", visit):
-        stay = hl7_lookup.stay_by_id(ws.session, ws.site_id, stay_id)
+        stay = ws.store.stay_by_id(ws.site_id, stay_id)
         if stay is not None:
             return stay
     return None

@@ -11,7 +11,8 @@ from datetime import datetime
 from sqlalchemy.orm import Session
 
 from bascule.domain.errors import DomainError
-from bascule.ingest import hl7_adt, hl7_lookup, hl7_siu
+from bascule.ingest import hl7_adt, hl7_siu
+from bascule.ingest.hl7_lookup import Reads, StoreReads
 from bascule.ingest.hl7_message import (
     ACK_ERROR,
     ACK_REJECT,
@@ -37,13 +38,13 @@ class Mapped:
     summary: str
 
 
-def _site(parsed: ParsedMessage, session: Session, site_id: str) -> str:
+def _site(parsed: ParsedMessage, store: Reads, site_id: str) -> str:
     """The receiving facility (MSH-6) or sending one (MSH-4) when it names a site, else
     the site the feed is configured for."""
     for named in (parsed.receiving_facility, parsed.sending_facility):
-        if named and hl7_lookup.site_exists(session, named):
+        if named and store.site_exists(named):
             return named
-    if not hl7_lookup.site_exists(session, site_id):
+    if not store.site_exists(site_id):
         raise Hl7Error(
             f"the feed is configured for site {site_id!r}, which the group does not have",
             ack_code=ACK_ERROR,
@@ -62,9 +63,12 @@ def _event(parsed: ParsedMessage) -> tuple[str, str]:
 
 
 def map_message(
-    parsed: ParsedMessage, session: Session, *, site_id: str, received_at: datetime
+    parsed: ParsedMessage, store: Session | Reads, *, site_id: str, received_at: datetime
 ) -> Mapped:
-    """The journal changes ``parsed`` stands for, read against the store in ``session``.
+    """The journal changes ``parsed`` stands for, read against ``store``.
+
+    ``store`` is a session (read one lookup at a time) or any :class:`Reads`, such as
+    the overlay a batch of messages is mapped against.
 
     ``site_id`` is the site the feed belongs to; MSH-6 or MSH-4 naming another known
     site wins. Unsupported types or events raise :class:`Hl7Error` AR 200/201; data
@@ -95,7 +99,8 @@ def map_message(
             sequence=1,
             field=9,
         )
-    workspace = Workspace(parsed, session, _site(parsed, session, site_id), received_at)
+    reads = StoreReads(store) if isinstance(store, Session) else store
+    workspace = Workspace(parsed, reads, _site(parsed, reads, site_id), received_at)
     try:
         summary = handler(workspace)
     except DomainError as exc:

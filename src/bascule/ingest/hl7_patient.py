@@ -15,8 +15,6 @@ import re
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 
-from sqlalchemy.orm import Session
-
 from bascule.domain.errors import DomainError, InvalidNirError
 from bascule.domain.nir import INS_OIDS, validate_nir
 from bascule.domain.patients import (
@@ -28,7 +26,7 @@ from bascule.domain.patients import (
     Severity,
     Sex,
 )
-from bascule.ingest import hl7_lookup
+from bascule.ingest.hl7_lookup import Reads
 from bascule.ingest.hl7_message import (
     ACK_REJECT,
     REQUIRED_FIELD_MISSING,
@@ -207,7 +205,7 @@ class Workspace:
     """One message being mapped: the store, and the changes the message makes so far."""
 
     parsed: ParsedMessage
-    session: Session
+    store: Reads
     site_id: str
     received_at: datetime
     changes: list[Change] = field(default_factory=list)
@@ -230,22 +228,22 @@ class Workspace:
     def patient_by_id(self, patient_id: str) -> Patient | None:
         """A person as this message has left them."""
         pending = self.pending.get(patient_id)
-        return pending or hl7_lookup.patient_by_id(self.session, patient_id)
+        return pending or self.store.patient_by_id(patient_id)
 
     def patient_by_local_id(self, local: str) -> Patient | None:
         """The person known at this site as ``local``."""
         patient_id = self.local_index.get(local)
         if patient_id is not None:
             return self.patient_by_id(patient_id)
-        return hl7_lookup.patient_by_local_id(self.session, self.site_id, local)
+        return self.store.patient_by_local_id(self.site_id, local)
 
     def _known(self, local: str, nir: str | None) -> Patient | None:
         found = self.patient_by_local_id(local)
         if found is None and nir is not None:
-            found = hl7_lookup.patient_by_nir(self.session, nir)
+            found = self.store.patient_by_nir(nir)
         if found is None:
             # Known before under this id, then merged and its local id moved on.
-            derived = hl7_lookup.survivor_of(self.session, group_patient_id(self.site_id, local))
+            derived = self.store.survivor_of(group_patient_id(self.site_id, local))
             found = self.patient_by_id(derived)
         return found
 

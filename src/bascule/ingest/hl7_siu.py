@@ -15,7 +15,6 @@ from datetime import datetime
 from bascule.clock import GROUP_TIME_ZONE
 from bascule.domain.cases import Booking, CaseStatus, SurgicalCase
 from bascule.domain.priority import PriorityClass
-from bascule.ingest import hl7_lookup
 from bascule.ingest.hl7_message import (
     ACK_ERROR,
     REQUIRED_FIELD_MISSING,
@@ -47,7 +46,7 @@ def _case_key(ws: Workspace, sch: Segment) -> str:
 
 def _existing(ws: Workspace, key: str) -> SurgicalCase | None:
     for case_id in (f"{ws.site_id}-{key}", key):
-        case = hl7_lookup.case_by_id(ws.session, case_id)
+        case = ws.store.case_by_id(case_id)
         if case is not None and case.site_id == ws.site_id:
             return case
     return None
@@ -126,7 +125,7 @@ def _theatre(ws: Workspace) -> str:
         )
     for ail in locations:
         for code in (ail.value(3, 1), ail.value(3, 2)):
-            found = hl7_lookup.theatre_id(ws.session, ws.site_id, code)
+            found = ws.store.theatre_id(ws.site_id, code)
             if found is not None:
                 return found
     first = locations[0]
@@ -140,7 +139,7 @@ def _surgeon(ws: Workspace) -> tuple[str | None, str]:
     """The id of a surgeon bascule knows among the AIP resources, and a name to show."""
     people = ws.parsed.segments("AIP")
     for aip in people:
-        surgeon = hl7_lookup.surgeon_by_id(ws.session, aip.value(3, 1))
+        surgeon = ws.store.surgeon_by_id(aip.value(3, 1))
         if surgeon is not None:
             return surgeon.id, surgeon.display_name
     if not people:
@@ -160,10 +159,10 @@ def _priority(sch: Segment, previous: PriorityClass | None) -> PriorityClass:
 
 
 def _specialty(ws: Workspace, surgeon_id: str | None, theatre: str, previous: str | None) -> str:
-    surgeon = hl7_lookup.surgeon_by_id(ws.session, surgeon_id) if surgeon_id else None
+    surgeon = ws.store.surgeon_by_id(surgeon_id) if surgeon_id else None
     if surgeon is not None:
         return surgeon.specialty
-    specialties = hl7_lookup.theatre_specialties(ws.session, theatre)
+    specialties = ws.store.theatre_specialties(theatre)
     return specialties[0] if specialties else previous or "unknown"
 
 

@@ -5,9 +5,19 @@ A batch of frames (from any number of connections) is applied in one write trans
 ACK therefore always means "written". If the commit fails, :meth:`Processor.process_batch`
 raises and the caller sends no ACK, so senders resend.
 
-Each message is applied inside its own savepoint: a message refused by parsing or mapping
-(or one that breaks for any other reason) rolls back alone, is logged with its raw text
-for review and answered ``AE``/``AR``; the rest of the batch goes on.
+Frames are decoded, split and parsed before the write lock is taken. Inside it, the whole
+batch is mapped against one in-memory overlay of the rows it refers to (read with one
+query per table, changed as each message is mapped, so that a message sees what the
+earlier ones of the batch did; see :mod:`bascule.ingest.hl7_overlay`) and appended to the
+journal at once: one extension of the hash chain, bulk writes to the projections. A
+message refused by parsing or mapping is logged with its raw text for review and
+answered ``AE``/``AR``; the rest of the batch goes on.
+
+When the overlay cannot vouch for an answer, a mapping breaks, or the store refuses the
+batch's writes, that transaction is rolled back whole and the batch applied again in a new
+one, message by message, each inside its own savepoint and against the store itself: a
+message that breaks for any other reason then rolls back alone and is answered ``AE``
+207, and the others land. Both ways write the same journal.
 
 A message is identified by its source (MSH-3.1 "/" MSH-4.1, unless the processor is given
 one) and its control id (MSH-10). A repeated message gets the ACK stored the first time,
@@ -24,22 +34,30 @@ with their ACKs one after the other in one frame.
 
 import hashlib
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 
-from sqlalchemy import select, tuple_
+from sqlalchemy import bindparam, select
 from sqlalchemy.exc import InterfaceError, OperationalError
 from sqlalchemy.orm import Session
 
 from bascule.clock import Clock
 from bascule.ingest import ack
 from bascule.ingest.ack import AckError, Header
-from bascule.ingest.hl7_mapping import map_message
-from bascule.ingest.hl7_message import Hl7Error, decode, parse_message, split_messages
+from bascule.ingest.hl7_mapping import Mapped, map_message
+from bascule.ingest.hl7_message import (
+    Hl7Error,
+    ParsedMessage,
+    decode,
+    parse_message,
+    split_messages,
+)
+from bascule.ingest.hl7_overlay import BatchReads, OverlayUnsureError, Reference, ReferenceCache
 from bascule.store import journal
 from bascule.store.changes import ingest_message_logged
 from bascule.store.database import Database
+from bascule.store.journal import Change
 from bascule.store.queries import unknown_site
 from bascule.store.tables import IngestMessageRow, SiteRow
 
@@ -55,6 +73,7 @@ _TYPE_WIDTH = 20
 # Errors that say the database itself is failing: they end the batch unacknowledged
 # instead of being blamed on one message (an AE would tell the sender not to resend).
 _INFRASTRUCTURE = (OperationalError, InterfaceError)
+_INTERNAL_ERROR = "internal error while applying the message; kept for review"
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,13 +97,14 @@ class Refusal:
 
 @dataclass(frozen=True, slots=True)
 class _Item:
-    """One message of a frame, ready to apply."""
+    """One message of a frame, ready to apply: parsed, unless refused already."""
 
     text: str
     header: Header | None
     source: str
     key: str
     refusal: Refusal | None
+    parsed: ParsedMessage | None = None
 
     @property
     def identity(self) -> tuple[str, str]:
@@ -139,6 +159,7 @@ class Processor:
         self.site_id = site_id
         self._source = source[:_SOURCE_WIDTH] if source else None
         self._actor = actor
+        self._reference = ReferenceCache()
 
     @property
     def clock(self) -> Clock:
@@ -164,7 +185,7 @@ class Processor:
         return self._commit([self._single(text, refusal, _reply_codec(head))], received_at)[0]
 
     def _prepare(self, frame: bytes) -> _Frame:
-        """Decode and split outside the write lock: no database work here."""
+        """Decode, split and parse outside the write lock: no database work here."""
         codec = _reply_codec(frame)
         try:
             text = storable(decode(frame))
@@ -197,28 +218,112 @@ class Processor:
             control_id = header.control_id
         if not control_id.strip() or len(source) + 1 + len(control_id) > _ENTITY_WIDTH:
             control_id = _content_key(text)
-        return _Item(text, header, source, control_id, refusal)
+        parsed = None
+        if refusal is None:
+            try:
+                parsed = parse_message(text)
+            except Hl7Error as exc:
+                refusal = Refusal.from_error(exc)
+            except Exception:
+                logger.exception("message %s from %s broke its parsing", control_id, source)
+                refusal = Refusal(ack.ERROR, AckError("207", _INTERNAL_ERROR))
+        return _Item(text, header, source, control_id, refusal, parsed)
 
     def _commit(self, frames: Sequence[_Frame], received_at: datetime) -> list[bytes]:
-        with self._db.writing() as session:
-            # Holding the journal lock from the start makes the repeat check below exact
-            # even when another process writes the same database.
-            journal.lock(session)
-            answered = _answered(session, [item for frame in frames for item in frame.items])
-            replies = []
-            for frame in frames:
-                acks = [self._once(session, item, answered, received_at) for item in frame.items]
-                replies.append(frame.reply(acks, self.clock.now()))
+        items = [item for frame in frames for item in frame.items]
+        try:
+            with self._db.writing() as session:
+                acks, reference = self._together(session, items, received_at)
+            self._reference.keep(*reference)
+        except _OneByOneError:
+            # Rolled back whole: applied again from the start, each message on its own.
+            with self._db.writing() as session:
+                acks = self._one_by_one(session, items, received_at)
+        replies = []
+        for frame in frames:
+            replies.append(frame.reply(acks[: len(frame.items)], self.clock.now()))
+            acks = acks[len(frame.items) :]
         return replies
+
+    def _answered_under_lock(
+        self, session: Session, items: list[_Item]
+    ) -> tuple[int, dict[tuple[str, str], _Answer]]:
+        # Holding the journal lock from the start makes the repeat check exact even when
+        # another process writes the same database.
+        head_seq, _ = journal.lock(session)
+        return head_seq, _answered(session, items)
+
+    def _one_by_one(self, session: Session, items: list[_Item], received_at: datetime) -> list[str]:
+        """The ACKs of ``items`` applied one after the other, each in its own savepoint."""
+        _, answered = self._answered_under_lock(session, items)
+
+        def alone(item: _Item) -> str:
+            return self._answer(session, item, received_at)
+
+        return [self._once(session, item, answered, alone) for item in items]
+
+    def _together(
+        self, session: Session, items: list[_Item], received_at: datetime
+    ) -> tuple[list[str], tuple[Reference, int]]:
+        """The ACKs of ``items`` mapped against one overlay and journaled in one append, and
+        the reference data read for them, with the journal's head once this commits.
+
+        Raises :class:`_OneByOneError` when the batch must be applied message by message
+        instead: the overlay could not vouch for an answer, a mapping broke, or the store
+        refused the writes.
+        """
+        head_seq, answered = self._answered_under_lock(session, items)
+        reads = BatchReads(session, self._reference.take(head_seq))
+        changes: list[Change] = []
+        refused: list[tuple[_Item, Refusal]] = []
+
+        def together(item: _Item) -> str:
+            refusal = item.refusal
+            if refusal is None:
+                assert item.parsed is not None  # prepared items are parsed unless refused
+                try:
+                    mapped = map_message(
+                        item.parsed, reads, site_id=self.site_id, received_at=received_at
+                    )
+                except Hl7Error as exc:
+                    refusal = Refusal.from_error(exc)
+                else:
+                    reads.apply(mapped.changes)
+                    reply, logged = self._accepted(item, mapped, received_at)
+                    changes.extend([*mapped.changes, logged])
+                    return reply
+            refused.append((item, refusal))
+            reply, logged = self._refused(item, refusal, received_at)
+            changes.append(logged)
+            return reply
+
+        try:
+            reads.prefetch((item.parsed, self.site_id) for item in items if item.parsed)
+            acks = [self._once(session, item, answered, together) for item in items]
+            seqs = journal.append(
+                session, changes, actor=self._actor, at=received_at, project_by_kind=True
+            )
+        except _INFRASTRUCTURE:
+            raise
+        except OverlayUnsureError as exc:
+            logger.debug("batch of %d applied message by message: unsure of %s", len(items), exc)
+            raise _OneByOneError from exc
+        except Exception as exc:
+            # The message-by-message path tells which message it was and refuses it alone.
+            logger.info("batch of %d applied message by message after: %s", len(items), exc)
+            raise _OneByOneError from exc
+        for item, refusal in refused:
+            _log_refused(item, refusal)
+        return acks, (reads.reference, seqs[-1] if seqs else head_seq)
 
     def _once(
         self,
         session: Session,
         item: _Item,
         answered: dict[tuple[str, str], _Answer],
-        received_at: datetime,
+        answer: Callable[[_Item], str],
     ) -> str:
-        """The stored ACK when ``item`` is a repeat, else the ACK of applying it now."""
+        """The stored ACK when ``item`` is a repeat, else what ``answer`` makes of it."""
         previous = answered.get(item.identity)
         if previous is not None and previous.message_type != item.message_type:
             # Not a repeat: the sender reused a control id for another message. Keyed by
@@ -236,33 +341,43 @@ class Processor:
         if previous is not None:
             logger.info("repeated message %s from %s answered as before", item.key, item.source)
             return previous.ack
-        reply = self._answer(session, item, received_at)
+        reply = answer(item)
         answered[item.identity] = _Answer(item.message_type, reply)
         return reply
 
     def _answer(self, session: Session, item: _Item, received_at: datetime) -> str:
+        """Apply ``item`` alone, inside its own savepoint, against the store as it is now."""
         refusal = item.refusal
         if refusal is None:
+            assert item.parsed is not None  # prepared items are parsed unless refused
             try:
                 with session.begin_nested():
-                    return self._apply(session, item, received_at)
+                    mapped = map_message(
+                        item.parsed, session, site_id=self.site_id, received_at=received_at
+                    )
+                    reply, logged = self._accepted(item, mapped, received_at)
+                    journal.append(
+                        session, [*mapped.changes, logged], actor=self._actor, at=received_at
+                    )
+                    return reply
             except Hl7Error as exc:
                 refusal = Refusal.from_error(exc)
             except _INFRASTRUCTURE:
                 raise
             except Exception:
                 logger.exception("message %s from %s broke its mapping", item.key, item.source)
-                text = "internal error while applying the message; kept for review"
-                refusal = Refusal(ack.ERROR, AckError("207", text))
+                refusal = Refusal(ack.ERROR, AckError("207", _INTERNAL_ERROR))
             finally:
                 # Projections write through Core; objects the mapping loaded may be stale.
                 session.expire_all()
-        logger.warning("message %s from %s refused: %s", item.key, item.source, refusal.describe())
-        return self._log_refusal(session, item, refusal, received_at)
+        _log_refused(item, refusal)
+        reply, logged = self._refused(item, refusal, received_at)
+        with session.begin_nested():
+            journal.append(session, [logged], actor=self._actor, at=received_at)
+        return reply
 
-    def _apply(self, session: Session, item: _Item, received_at: datetime) -> str:
-        parsed = parse_message(item.text)
-        mapped = map_message(parsed, session, site_id=self.site_id, received_at=received_at)
+    def _accepted(self, item: _Item, mapped: Mapped, received_at: datetime) -> tuple[str, Change]:
+        """The ``AA`` for ``item`` and the log entry that keeps it."""
         reply = ack.build_ack(item.header, ack.ACCEPTED, at=self.clock.now())
         logged = ingest_message_logged(
             source=item.source,
@@ -275,12 +390,10 @@ class Processor:
             error=None,
             raw=None,
         )
-        journal.append(session, [*mapped.changes, logged], actor=self._actor, at=received_at)
-        return reply
+        return reply, logged
 
-    def _log_refusal(
-        self, session: Session, item: _Item, refusal: Refusal, received_at: datetime
-    ) -> str:
+    def _refused(self, item: _Item, refusal: Refusal, received_at: datetime) -> tuple[str, Change]:
+        """The ``AE``/``AR`` for ``item`` and the log entry that keeps it with its text."""
         # Without a readable MSH the only possible answer is the minimal AR.
         status = refusal.status if item.header is not None else ack.REJECTED
         reply = ack.build_ack(item.header, status, at=self.clock.now(), error=refusal.error)
@@ -295,9 +408,15 @@ class Processor:
             error=refusal.describe(),
             raw=item.text,
         )
-        with session.begin_nested():
-            journal.append(session, [logged], actor=self._actor, at=received_at)
-        return reply
+        return reply, logged
+
+
+class _OneByOneError(Exception):
+    """The batch must be rolled back and applied again message by message."""
+
+
+def _log_refused(item: _Item, refusal: Refusal) -> None:
+    logger.warning("message %s from %s refused: %s", item.key, item.source, refusal.describe())
 
 
 def _reply_codec(frame: bytes) -> str:
@@ -321,20 +440,22 @@ def _content_key(text: str) -> str:
     return "sha256:" + hashlib.sha256(text.encode("utf-8")).hexdigest()[:32]
 
 
+# One source per query: SQLite scans the whole log for a row-value IN of several pairs.
+_ANSWERED = select(
+    IngestMessageRow.control_id, IngestMessageRow.message_type, IngestMessageRow.ack
+).where(
+    IngestMessageRow.source == bindparam("source"),
+    IngestMessageRow.control_id.in_(bindparam("keys", expanding=True)),
+)
+
+
 def _answered(session: Session, items: list[_Item]) -> dict[tuple[str, str], _Answer]:
-    """What was answered before to any of ``items`` (one query for the whole batch)."""
-    keys = list({item.identity for item in items})
-    if not keys:
-        return {}
-    columns = (
-        IngestMessageRow.source,
-        IngestMessageRow.control_id,
-        IngestMessageRow.message_type,
-        IngestMessageRow.ack,
-    )
-    rows = session.execute(
-        select(*columns).where(
-            tuple_(IngestMessageRow.source, IngestMessageRow.control_id).in_(keys)
-        )
-    )
-    return {(source, key): _Answer(kind, reply) for source, key, kind, reply in rows}
+    """What was answered before to any of ``items`` (a query per source, mostly one)."""
+    by_source: dict[str, set[str]] = {}
+    for item in items:
+        by_source.setdefault(item.source, set()).add(item.key)
+    answered = {}
+    for source, keys in by_source.items():
+        rows = session.connection().execute(_ANSWERED, {"source": source, "keys": list(keys)})
+        answered.update({(source, key): _Answer(kind, reply) for key, kind, reply in rows})
+    return answered

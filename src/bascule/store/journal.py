@@ -14,12 +14,26 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import func, insert, select
+from sqlalchemy import bindparam, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from bascule.errors import JournalIntegrityError
 from bascule.store.canonical import canonical_instant, canonical_json
-from bascule.store.kinds import SITE_REGISTERED
+from bascule.store.kinds import (
+    CASE_BOOKED,
+    CASE_STATUS_CHANGED,
+    CASE_UPDATED,
+    INGEST_MESSAGE_LOGGED,
+    PATIENT_REGISTERED,
+    PATIENT_UPDATED,
+    SITE_REGISTERED,
+    STAY_ADMISSION_CANCELLED,
+    STAY_ADMITTED,
+    STAY_DISCHARGE_CANCELLED,
+    STAY_DISCHARGED,
+    STAY_TRANSFERRED,
+    WARD_REGISTERED,
+)
 from bascule.store.projections import PROJECTORS
 from bascule.store.queries import unknown_site
 from bascule.store.tables import JournalEntryRow, JournalHeadRow, SiteRow, table_of
@@ -73,26 +87,41 @@ def entry_hash(entry: JournalEntry) -> str:
     return hashlib.sha256(material.encode("utf-8")).hexdigest()
 
 
-def _lock_head(session: Session) -> JournalHeadRow:
-    head = session.scalars(
-        select(JournalHeadRow).where(JournalHeadRow.id == HEAD_ID).with_for_update()
-    ).one_or_none()
+# Core statements on the head row, built once: no ORM object can then go stale, and an
+# append does not pay for building them.
+_HEAD = table_of(JournalHeadRow)
+_LOCK_HEAD = (
+    select(_HEAD.c.last_seq, _HEAD.c.last_hash).where(_HEAD.c.id == HEAD_ID).with_for_update()
+)
+_READ_HEAD = select(_HEAD.c.last_seq, _HEAD.c.last_hash).where(_HEAD.c.id == HEAD_ID)
+_MOVE_HEAD = (
+    update(_HEAD)
+    .where(_HEAD.c.id == HEAD_ID)
+    .values(last_seq=bindparam("seq"), last_hash=bindparam("digest"))
+)
+_KNOWN_SITES = select(SiteRow.id).where(SiteRow.id.in_(bindparam("sites", expanding=True)))
+_INSERT_ENTRIES = insert(table_of(JournalEntryRow))
+
+
+def _lock_head(session: Session) -> tuple[int, str]:
+    head = session.connection().execute(_LOCK_HEAD).one_or_none()
     if head is None:
         raise JournalIntegrityError(
             "the journal head row is missing: the database was not created by "
             "'bascule db upgrade' or the row was deleted"
         )
-    return head
+    return int(head.last_seq), str(head.last_hash)
 
 
-def lock(session: Session) -> None:
+def lock(session: Session) -> tuple[int, str]:
     """Take the journal's write lock now, before reading what the next append depends on.
 
     :func:`append` takes it anyway; a writer that first reads, say, the highest identifier
     handed out so far must hold it from before that read, or two writers could both see
-    the same value.
+    the same value. Returns the sequence number and hash of the last entry, which tell a
+    writer whether anything was journaled since it last looked.
     """
-    _lock_head(session)
+    return _lock_head(session)
 
 
 def _check_sites(session: Session, changes: Sequence[Change]) -> None:
@@ -101,18 +130,30 @@ def _check_sites(session: Session, changes: Sequence[Change]) -> None:
     missing = wanted - created
     if not missing:
         return
-    known = set(session.scalars(select(SiteRow.id).where(SiteRow.id.in_(missing))))
+    known = set(session.connection().scalars(_KNOWN_SITES, {"sites": list(missing)}))
     unknown = sorted(missing - known)
     if unknown:
         raise unknown_site(session, unknown[0])
 
 
-def append(session: Session, changes: Sequence[Change], *, actor: str, at: datetime) -> list[int]:
+def append(
+    session: Session,
+    changes: Sequence[Change],
+    *,
+    actor: str,
+    at: datetime,
+    project_by_kind: bool = False,
+) -> list[int]:
     """Append ``changes`` to the journal and apply them to the projections.
 
     This is the only way bascule writes data. It must run inside a write transaction
     (``Database.writing``); nothing is visible until that transaction commits, and
     nothing is written if any change is refused.
+
+    ``project_by_kind`` lets a large mixed batch (many HL7 messages at once) reach the
+    tables in one bulk write per kind instead of one per run of consecutive changes of a
+    kind; the journal keeps its order either way, and the tables end the same (see
+    :func:`_projection_order`).
     """
     if not changes:
         return []
@@ -122,8 +163,7 @@ def append(session: Session, changes: Sequence[Change], *, actor: str, at: datet
         if change.kind not in PROJECTORS:
             raise ValueError(f"no projector for journal kind {change.kind!r}")
     _check_sites(session, changes)
-    head = _lock_head(session)
-    seq, prev_hash = head.last_seq, head.last_hash
+    seq, prev_hash = _lock_head(session)
     rows: list[dict[str, Any]] = []
     for change in changes:
         seq += 1
@@ -142,9 +182,9 @@ def append(session: Session, changes: Sequence[Change], *, actor: str, at: datet
         prev_hash = entry_hash(unsealed)
         rows.append(_row(unsealed, prev_hash))
     # Core insert: the ORM bulk path costs several times more per row.
-    session.connection().execute(insert(table_of(JournalEntryRow)), rows)
-    head.last_seq, head.last_hash = seq, prev_hash
-    _project(session, changes)
+    session.connection().execute(_INSERT_ENTRIES, rows)
+    session.connection().execute(_MOVE_HEAD, {"seq": seq, "digest": prev_hash})
+    _project(session, _projection_order(changes) if project_by_kind else changes)
     session.flush()
     return [row["seq"] for row in rows]
 
@@ -162,6 +202,42 @@ def _row(entry: JournalEntry, digest: str) -> dict[str, Any]:
         "prev_hash": entry.prev_hash,
         "hash": digest,
     }
+
+
+# Kinds whose changes may be projected out of journal order, grouped by kind in this
+# order: what others refer to (a ward, a patient) comes before what refers to it.
+_PROJECTION_RANK = {
+    kind: rank
+    for rank, kind in enumerate(
+        (
+            WARD_REGISTERED,
+            PATIENT_REGISTERED,
+            PATIENT_UPDATED,
+            STAY_ADMITTED,
+            STAY_TRANSFERRED,
+            STAY_DISCHARGED,
+            STAY_DISCHARGE_CANCELLED,
+            STAY_ADMISSION_CANCELLED,
+            CASE_BOOKED,
+            CASE_UPDATED,
+            CASE_STATUS_CHANGED,
+            INGEST_MESSAGE_LOGGED,
+        )
+    )
+}
+
+
+def _projection_order(changes: Sequence[Change]) -> Sequence[Change]:
+    """``changes`` grouped by kind when that cannot change what the tables end with.
+
+    That holds when every change is of a ranked kind and no entity is changed twice:
+    changes of different entities then commute, except that a row must exist before
+    another refers to it, which the ranking sees to. Otherwise the journal order stands.
+    """
+    entities = {(change.entity_type, change.entity_id) for change in changes}
+    if len(entities) < len(changes) or any(c.kind not in _PROJECTION_RANK for c in changes):
+        return changes
+    return sorted(changes, key=lambda change: _PROJECTION_RANK[change.kind])
 
 
 def _project(session: Session, changes: Sequence[Change]) -> None:
@@ -229,8 +305,8 @@ def entries_after(session: Session, seq: int, batch: int = 5000) -> Iterator[Jou
 
 def head(session: Session) -> tuple[int, str]:
     """Sequence number and hash of the last entry (0 and the genesis hash when empty)."""
-    row = session.get(JournalHeadRow, HEAD_ID)
-    return (0, GENESIS_HASH) if row is None else (row.last_seq, row.last_hash)
+    row = session.connection().execute(_READ_HEAD).one_or_none()
+    return (0, GENESIS_HASH) if row is None else (int(row.last_seq), str(row.last_hash))
 
 
 @dataclass(slots=True)

@@ -7,9 +7,10 @@ bulk, which keeps large imports (the synthetic group, HL7 backlogs) fast.
 import json
 from collections.abc import Callable
 from datetime import date, datetime
+from functools import cache
 from typing import Any
 
-from sqlalchemy import delete, insert, select, tuple_, update
+from sqlalchemy import Delete, Insert, Update, bindparam, delete, insert, select, tuple_, update
 from sqlalchemy.orm import Session
 
 from bascule.store import kinds
@@ -60,7 +61,58 @@ def projector(kind: str) -> Callable[[Projector], Projector]:
 def _bulk(session: Session, model: type[Base], rows: list[dict[str, Any]]) -> None:
     if rows:
         # Core insert: the ORM bulk path costs several times more per row.
-        session.connection().execute(insert(table_of(model)), rows)
+        session.connection().execute(_insert(model), rows)
+
+
+# Statements used on every batch are built once: building one costs about as much as
+# running it.
+@cache
+def _insert(model: type[Base]) -> Insert:
+    return insert(table_of(model))
+
+
+@cache
+def _of_patients(model: type[Base]) -> Delete:
+    table = table_of(model)
+    return delete(table).where(table.c.patient_id.in_(bindparam("ids", expanding=True)))
+
+
+_DELETE_CASES = delete(table_of(SurgicalCaseRow)).where(
+    table_of(SurgicalCaseRow).c.id.in_(bindparam("ids", expanding=True))
+)
+_LOCAL_IDS_OF_PATIENTS = select(PatientLocalIdRow.site_id, PatientLocalIdRow.local_id).where(
+    PatientLocalIdRow.patient_id.in_(bindparam("ids", expanding=True))
+)
+_FEED_HEARD = (
+    update(table_of(FeedSourceRow))
+    .where(
+        table_of(FeedSourceRow).c.site_id == bindparam("site"),
+        table_of(FeedSourceRow).c.source == bindparam("feed"),
+    )
+    .values(last_message_at=bindparam("moment"))
+)
+
+
+def _bulk_update(session: Session, model: type[Base], rows: list[dict[str, Any]]) -> None:
+    """Set columns of rows found by id, in one executemany; in order, so the last wins.
+
+    Each row gives ``new_id`` and ``new_<column>`` for every column to set (bound
+    parameters may not share a column's name).
+    """
+    if rows:
+        columns = tuple(key.removeprefix("new_") for key in rows[0] if key != "new_id")
+        session.connection().execute(_update_by_id(model, columns), rows)
+
+
+@cache
+def _update_by_id(model: type[Base], columns: tuple[str, ...]) -> Update:
+    # Built once per shape: building a statement costs about as much as running it.
+    table = table_of(model)
+    return (
+        update(table)
+        .where(table.c.id == bindparam("new_id"))
+        .values({column: bindparam(f"new_{column}") for column in columns})
+    )
 
 
 def _day(text: str | None) -> date | None:
@@ -165,22 +217,19 @@ def _patients_updated(session: Session, payloads: list[dict[str, Any]]) -> None:
     latest = {p["id"]: p for p in payloads}
     ids = list(latest)
     for model in (AllergyRow, MedicationRow):
-        table = table_of(model)
-        session.execute(delete(table).where(table.c.patient_id.in_(ids)))
+        session.connection().execute(_of_patients(model), {"ids": ids})
+    # Updated in place (stays, cases and visits point at the row), in one executemany.
+    rows = []
     for p in latest.values():
-        # Updated in place: stays, cases and visits point at the row.
-        values = {key: p[key] for key in _PATIENT_COLUMNS if key != "id"}
-        values["birth_date"] = date.fromisoformat(p["birth_date"])
-        session.execute(update(table_of(PatientRow)).where(PatientRow.id == p["id"]).values(values))
+        row = {f"new_{key}": p[key] for key in _PATIENT_COLUMNS}
+        row["new_birth_date"] = date.fromisoformat(p["birth_date"])
+        rows.append(row)
+    _bulk_update(session, PatientRow, rows)
     # Local ids are only ever added: an IPP taken over in a merge, or replaced at its
     # site, must keep finding the patient when an old form or message quotes it.
     known = {
         (site, local)
-        for site, local in session.execute(
-            select(PatientLocalIdRow.site_id, PatientLocalIdRow.local_id).where(
-                PatientLocalIdRow.patient_id.in_(ids)
-            )
-        )
+        for site, local in session.connection().execute(_LOCAL_IDS_OF_PATIENTS, {"ids": ids})
     }
     _bulk(
         session,
@@ -220,22 +269,28 @@ def _patients_merged(session: Session, payloads: list[dict[str, Any]]) -> None:
 
 @projector(kinds.STAY_TRANSFERRED)
 def _stays_transferred(session: Session, payloads: list[dict[str, Any]]) -> None:
-    for p in payloads:
-        session.execute(
-            update(table_of(StayRow))
-            .where(StayRow.id == p["id"])
-            .values(ward_id=p["ward_id"], room_id=p["room_id"], bed=p["bed"])
-        )
+    _bulk_update(
+        session,
+        StayRow,
+        [
+            {
+                "new_id": p["id"],
+                "new_ward_id": p["ward_id"],
+                "new_room_id": p["room_id"],
+                "new_bed": p["bed"],
+            }
+            for p in payloads
+        ],
+    )
 
 
 @projector(kinds.STAY_DISCHARGED)
 def _stays_discharged(session: Session, payloads: list[dict[str, Any]]) -> None:
-    for p in payloads:
-        session.execute(
-            update(table_of(StayRow))
-            .where(StayRow.id == p["id"])
-            .values(discharged_at=parse_instant(p["at"]))
-        )
+    _bulk_update(
+        session,
+        StayRow,
+        [{"new_id": p["id"], "new_discharged_at": parse_instant(p["at"])} for p in payloads],
+    )
 
 
 @projector(kinds.STAY_ADMISSION_CANCELLED)
@@ -287,18 +342,15 @@ def _cases(session: Session, payloads: list[dict[str, Any]]) -> None:
 @projector(kinds.CASE_UPDATED)
 def _cases_updated(session: Session, payloads: list[dict[str, Any]]) -> None:
     latest = {p["id"]: p for p in payloads}
-    session.execute(delete(table_of(SurgicalCaseRow)).where(SurgicalCaseRow.id.in_(list(latest))))
+    session.connection().execute(_DELETE_CASES, {"ids": list(latest)})
     _cases(session, list(latest.values()))
 
 
 @projector(kinds.CASE_STATUS_CHANGED)
 def _case_statuses(session: Session, payloads: list[dict[str, Any]]) -> None:
-    for p in payloads:
-        session.execute(
-            update(table_of(SurgicalCaseRow))
-            .where(SurgicalCaseRow.id == p["id"])
-            .values(status=p["status"])
-        )
+    _bulk_update(
+        session, SurgicalCaseRow, [{"new_id": p["id"], "new_status": p["status"]} for p in payloads]
+    )
 
 
 @projector(kinds.VISIT_RECORDED)
@@ -408,9 +460,7 @@ def _ingest_messages(session: Session, payloads: list[dict[str, Any]]) -> None:
     table = table_of(FeedSourceRow)
     for (site_id, source), moment in latest.items():
         found = session.connection().execute(
-            update(table)
-            .where(FeedSourceRow.site_id == site_id, FeedSourceRow.source == source)
-            .values(last_message_at=moment)
+            _FEED_HEARD, {"site": site_id, "feed": source, "moment": moment}
         )
         if not found.rowcount:
             session.execute(
