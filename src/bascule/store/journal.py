@@ -17,6 +17,8 @@ from typing import Any
 from sqlalchemy import bindparam, func, insert, select, update
 from sqlalchemy.orm import Session
 
+# Imported for its side effect: it registers the crisis cell's projectors.
+import bascule.store.projections_crisis  # noqa: F401
 from bascule.errors import JournalIntegrityError
 from bascule.store.canonical import canonical_instant, canonical_json
 from bascule.store.kinds import (

@@ -407,3 +407,167 @@ class ReplanRow(Base):
     scenario: Mapped[str] = mapped_column(Text)
     solver: Mapped[str] = mapped_column(String(20))
     kpis: Mapped[str] = mapped_column(Text)
+
+
+class UserRow(Base):
+    """A local account of the crisis-cell application; only the argon2 hash is kept."""
+
+    __tablename__ = "users"
+
+    username: Mapped[str] = mapped_column(String(60), primary_key=True)
+    display_name: Mapped[str] = mapped_column(String(120))
+    role: Mapped[str] = mapped_column(String(30))
+    sites: Mapped[list[str]] = mapped_column(JSON)
+    password_hash: Mapped[str] = mapped_column(String(200))
+    active: Mapped[bool] = mapped_column(Boolean)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class WebSessionRow(Base):
+    """A signed-in browser session; the cookie holds the token, this row only its SHA-256."""
+
+    __tablename__ = "web_sessions"
+
+    token_sha256: Mapped[str] = mapped_column(String(64), primary_key=True)
+    username: Mapped[str] = mapped_column(ForeignKey("users.username"), index=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class IncidentRow(Base):
+    """A declared incident and the phase it is in."""
+
+    __tablename__ = "incidents"
+
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    title: Mapped[str] = mapped_column(String(200))
+    severity: Mapped[str] = mapped_column(String(20))
+    sites: Mapped[list[str]] = mapped_column(JSON)
+    systems: Mapped[list[str]] = mapped_column(JSON)
+    phase: Mapped[str] = mapped_column(String(20))
+    plan_id: Mapped[str | None] = mapped_column(String(80))
+    declared_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+    declared_by: Mapped[str] = mapped_column(String(120))
+    phase_since: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    alert_id: Mapped[str | None] = mapped_column(String(64))
+
+
+class IncidentEventRow(Base):
+    """One line of an incident's timeline, written by the projector of each crisis change."""
+
+    __tablename__ = "incident_events"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    incident_id: Mapped[str] = mapped_column(String(40), index=True)
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    actor: Mapped[str] = mapped_column(String(120))
+    kind: Mapped[str] = mapped_column(String(40))
+    summary: Mapped[dict[str, Any]] = mapped_column(JSON)
+
+
+class SystemStatusRow(Base):
+    """Where a site, or one of its systems, stands now (``system`` 'site' is the site)."""
+
+    __tablename__ = "system_status"
+
+    site_id: Mapped[str] = mapped_column(ForeignKey("sites.id"), primary_key=True)
+    system: Mapped[str] = mapped_column(String(30), primary_key=True)
+    state: Mapped[str] = mapped_column(String(20))
+    since: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    confirmed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    confirmed_by: Mapped[str] = mapped_column(String(120))
+    confirm_minutes: Mapped[int] = mapped_column(Integer)
+    capacity: Mapped[float | None] = mapped_column(Float)
+    note: Mapped[str] = mapped_column(Text)
+
+
+class StatusTransitionRow(Base):
+    """One change of state of a site or system, for the board's history."""
+
+    __tablename__ = "status_transitions"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    site_id: Mapped[str] = mapped_column(String(40))
+    system: Mapped[str] = mapped_column(String(30))
+    from_state: Mapped[str | None] = mapped_column(String(20))
+    to_state: Mapped[str] = mapped_column(String(20))
+    capacity: Mapped[float | None] = mapped_column(Float)
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    by: Mapped[str] = mapped_column(String(120))
+    note: Mapped[str] = mapped_column(Text)
+
+    __table_args__ = (Index("ix_status_transitions_site_system", "site_id", "system", "at"),)
+
+
+class LogbookEntryRow(Base):
+    """An entry of the main courante; never changed, corrected by a later entry."""
+
+    __tablename__ = "logbook_entries"
+
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    number: Mapped[int] = mapped_column(Integer, unique=True)
+    incident_id: Mapped[str | None] = mapped_column(String(40), index=True)
+    site_id: Mapped[str | None] = mapped_column(String(40))
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+    author: Mapped[str] = mapped_column(String(120))
+    category: Mapped[str] = mapped_column(String(20))
+    text: Mapped[str] = mapped_column(Text)
+    corrects: Mapped[str | None] = mapped_column(String(40))
+
+
+class CrisisTaskRow(Base):
+    """An action of the emergency plan, instantiated for an incident (and a site)."""
+
+    __tablename__ = "crisis_tasks"
+
+    id: Mapped[str] = mapped_column(String(80), primary_key=True)
+    incident_id: Mapped[str] = mapped_column(String(40), index=True)
+    action_id: Mapped[str] = mapped_column(String(80))
+    phase: Mapped[str] = mapped_column(String(20))
+    role: Mapped[str] = mapped_column(String(40))
+    site_id: Mapped[str | None] = mapped_column(String(40))
+    title: Mapped[str] = mapped_column(Text)
+    details: Mapped[str] = mapped_column(Text)
+    checklist: Mapped[list[str]] = mapped_column(JSON)
+    checked: Mapped[list[int]] = mapped_column(JSON)
+    due_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    owner: Mapped[str | None] = mapped_column(String(120))
+    status: Mapped[str] = mapped_column(String(20))
+    done_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    done_by: Mapped[str | None] = mapped_column(String(120))
+
+
+class SitrepRow(Base):
+    """A situation report as issued for a crisis meeting, frozen with its content's hash."""
+
+    __tablename__ = "sitreps"
+
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    incident_id: Mapped[str] = mapped_column(String(40), index=True)
+    number: Mapped[int] = mapped_column(Integer)
+    issued_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    issued_by: Mapped[str] = mapped_column(String(120))
+    next_meeting_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    content: Mapped[dict[str, Any]] = mapped_column(JSON)
+    content_sha256: Mapped[str] = mapped_column(String(64))
+
+
+class SecurityAlertRow(Base):
+    """IDS alerts folded by fingerprint (source, signature, host, site), awaiting a decision."""
+
+    __tablename__ = "security_alerts"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    source: Mapped[str] = mapped_column(String(20))
+    signature: Mapped[str] = mapped_column(Text)
+    severity: Mapped[int] = mapped_column(Integer)
+    host: Mapped[str | None] = mapped_column(String(120))
+    site_id: Mapped[str | None] = mapped_column(String(40))
+    rule: Mapped[str | None] = mapped_column(String(80))
+    first_seen: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    last_seen: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+    count: Mapped[int] = mapped_column(Integer)
+    sample: Mapped[dict[str, Any]] = mapped_column(JSON)
+    status: Mapped[str] = mapped_column(String(20))
+    incident_id: Mapped[str | None] = mapped_column(String(40))
+    decided_by: Mapped[str | None] = mapped_column(String(120))
