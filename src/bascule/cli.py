@@ -13,6 +13,8 @@ from typer.core import TyperGroup
 from bascule import __version__
 from bascule.cli_common import console, err_console, open_database, settings_of
 from bascule.config import Settings
+from bascule.crisis.alert_cli import alerts_app
+from bascule.crisis.user_cli import user_app
 from bascule.demo import run_demo, site_table
 from bascule.domain.errors import DomainError
 from bascule.domain.nir import validate_nir
@@ -65,6 +67,8 @@ app.add_typer(paper_app, name="paper")
 app.add_typer(ihtc_app, name="ihtc")
 app.add_typer(synth_app, name="synth")
 app.add_typer(import_app, name="import")
+app.add_typer(user_app, name="user")
+app.add_typer(alerts_app, name="alerts")
 app.command("mllp")(mllp)
 app.command("feeds")(feeds)
 app.command("replan")(replan_command)

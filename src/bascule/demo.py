@@ -6,6 +6,7 @@ from pathlib import Path
 from rich.console import Console
 from rich.table import Table
 
+from bascule.crisis.demo import run_crisis_demo
 from bascule.errors import JournalIntegrityError
 from bascule.ingest.demo import run_ingest_demo
 from bascule.kit.demo import AGENT_SITE, run_kit_demo
@@ -69,6 +70,8 @@ def run_demo(
         paper = run_paper_demo(db, out, console)
         console.rule("[bold]7. Re-planning the operating rooms (Rennes and Saint-Nazaire at 50 %)")
         replanned = run_replan_demo(db, out, console, time_limit=replan_seconds)
+        console.rule("[bold]8. Crisis cell: alert, incident, plan, status, logbook, SITREP")
+        crisis = run_crisis_demo(db, out, console)
         entries = _verified(db)
     finally:
         db.dispose()
@@ -92,6 +95,19 @@ def run_demo(
         f"re-plan:  {replanned.directory} ({replanned.replan_id}, "
         f"{replanned.calls:,} patients to call)"
     )
+    console.print(
+        f"crisis:   {crisis.incident_id}: SITREP {crisis.sitrep_pdf}, logbook {crisis.logbook_pdf}"
+    )
+    console.print(
+        f"          bascule --db sqlite:///{path} serve, then http://127.0.0.1:8000/crisis"
+    )
+    for account in crisis.accounts[:2]:
+        console.print(
+            f"          sign in as {account.username} ({account.role}), password "
+            f"{account.password}",
+            highlight=False,
+        )
+    console.print(f"          every account and password: {crisis.credentials}")
     console.print(f"audit:    bascule --db sqlite:///{path} journal verify")
     return path
 

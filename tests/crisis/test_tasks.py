@@ -6,6 +6,7 @@ from bascule.clock import SimulatedClock
 from bascule.crisis.incidents import declare_incident, timeline
 from bascule.crisis.roles import Forbidden
 from bascule.crisis.tasks import TaskError, require_task, tasks_of, update_task
+from bascule.errors import UnknownEntityError
 from bascule.store.database import Database
 from tests.crisis.conftest import CLERK, LEAD, RENNES_MANAGER, SCHEDULER
 
@@ -80,5 +81,5 @@ def test_bad_updates_name_the_field(crisis_db: CrisisDb) -> None:
         update_task(db, LEAD, task_id, status="maybe")
     with pytest.raises(TaskError, match="field 'checked'"):
         update_task(db, LEAD, task_id, checked=[99])
-    with pytest.raises(TaskError, match="no task"):
+    with pytest.raises(UnknownEntityError, match="no task"):
         update_task(db, LEAD, "INC-0/none", status="done")

@@ -6,12 +6,14 @@ import pytest
 from fastapi.testclient import TestClient
 
 from bascule.clock import SimulatedClock
+from bascule.crisis.accounts import add_user
 from bascule.ingest.monitor import FeedRule, FeedRules, FeedRulesError, check_feeds, load_rules
 from bascule.store import changes, journal
 from bascule.store.database import Database
 from bascule.store.migrate import upgrade
 from bascule.web.app import create_app
 from tests.factories import record, site
+from tests.web.conftest import password_for, signed_in
 
 # 10:00 in Paris (UTC+1 in winter).
 START = datetime(2026, 12, 8, 9, 0, tzinfo=UTC)
@@ -58,8 +60,18 @@ def test_a_silent_feed_is_journaled_and_shown_then_resumes(
     (silent,) = check_feeds(db, rules)
     assert (silent.kind, silent.entity_id) == ("feed.silent", "rennes/PAS/RENNES")
     assert check_feeds(db, rules) == []  # reported once, not at every check
+    add_user(
+        db,
+        username="viewer",
+        display_name="Viewer",
+        role="viewer",
+        sites=[],
+        password=password_for("viewer"),
+        actor="test",
+    )
     with TestClient(create_app(db)) as client:
-        (feed,) = client.get("/api/feeds").json()
+        assert client.get("/api/feeds").status_code == 401
+        (feed,) = signed_in(client, "viewer").get("/api/feeds").json()
     assert feed["status"] == "silent"
     assert feed["silent_since"] == "2026-12-08T09:20:00.000000Z"
     clock.advance(timedelta(minutes=5))
@@ -67,7 +79,7 @@ def test_a_silent_feed_is_journaled_and_shown_then_resumes(
     (resumed,) = check_feeds(db, rules)
     assert resumed.kind == "feed.resumed"
     with db.reading() as session:
-        kinds = [entry.kind for entry in journal.tail(session, 4)]
+        kinds = [entry.kind for entry in journal.tail(session, 10)]
     assert kinds.count("feed.silent") == 1
     assert kinds[-1] == "feed.resumed"
 

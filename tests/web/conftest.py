@@ -3,16 +3,24 @@
 The group has three sites chosen to exercise the overview: a surgeon and a patient shared
 by two sites (so totals must count people, not sum sites), and a day-surgery site without
 beds (so occupancy has nothing to divide by).
+
+Accounts: one per role, named after the role (``crisis-lead``, ``site-manager`` for
+estuaire, ...), with the password :func:`password_for` gives. ``client`` is signed in as
+the crisis lead; ``anonymous`` is not signed in.
 """
 
 import os
+import re
 from collections.abc import Iterator
 from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
+from argon2 import PasswordHasher
 from fastapi.testclient import TestClient
 
+from bascule.crisis import accounts
+from bascule.crisis.roles import Role
 from bascule.domain.cases import Booking, SurgicalCase
 from bascule.domain.patients import IdentityTraits, Patient, Sex
 from bascule.domain.priority import PriorityClass
@@ -24,6 +32,7 @@ from bascule.store.database import Database
 from bascule.store.journal import Change
 from bascule.store.migrate import upgrade
 from bascule.web.app import create_app
+from bascule.web.auth import CSRF_HEADER, SESSION_COOKIE, csrf_for
 from bascule.web.server import BackgroundServer
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -155,11 +164,77 @@ def group_db(tmp_path: Path) -> Iterator[Database]:
         db.dispose()
 
 
+@pytest.fixture(autouse=True)
+def cheap_hashing(monkeypatch: pytest.MonkeyPatch) -> None:
+    """argon2 with minimal cost: the defaults take ~0.15 s per hash, too slow for every test."""
+    monkeypatch.setattr(
+        accounts, "HASHER", PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
+    )
+
+
+def password_for(username: str) -> str:
+    """The password of the test account ``username``."""
+    return f"correct horse battery {username}"
+
+
+def add_users(db: Database) -> None:
+    """One account per role, named after it; the site manager runs estuaire."""
+    for role in Role:
+        accounts.add_user(
+            db,
+            username=role.value,
+            display_name=f"Test {role.value}",
+            role=role,
+            sites=["estuaire"] if role is Role.SITE_MANAGER else [],
+            password=password_for(role.value),
+            actor="test",
+        )
+
+
+def login_form_token(client: TestClient) -> str:
+    """Open the sign-in form (which sets its cookie) and return the token it carries."""
+    page = client.get("/login")
+    assert page.status_code == 200, page.text
+    found = re.search(r'name="csrf_token" value="([^"]+)"', page.text)
+    assert found is not None, page.text
+    return found.group(1)
+
+
+def signed_in(client: TestClient, username: str, password: str | None = None) -> TestClient:
+    """``client`` after signing in through the form, sending the CSRF header from then on."""
+    response = client.post(
+        "/login",
+        data={
+            "username": username,
+            "password": password_for(username) if password is None else password,
+            "csrf_token": login_form_token(client),
+        },
+        follow_redirects=False,
+    )
+    assert response.status_code == 303, response.text
+    client.headers[CSRF_HEADER] = csrf_for(client.cookies[SESSION_COOKIE])
+    return client
+
+
 @pytest.fixture
-def client(group_db: Database) -> Iterator[TestClient]:
-    """A test client on the application serving the test group."""
+def users(group_db: Database) -> Database:
+    """The test group with one account per role."""
+    add_users(group_db)
+    return group_db
+
+
+@pytest.fixture
+def anonymous(group_db: Database) -> Iterator[TestClient]:
+    """A test client on the application serving the test group, not signed in."""
     with TestClient(create_app(group_db)) as test_client:
         yield test_client
+
+
+@pytest.fixture
+def client(users: Database) -> Iterator[TestClient]:
+    """A test client on the application serving the test group, signed in as crisis lead."""
+    with TestClient(create_app(users)) as test_client:
+        yield signed_in(test_client, Role.CRISIS_LEAD.value)
 
 
 def require_chromium(path: Path) -> str:
@@ -179,7 +254,7 @@ def chromium_path() -> str:
 
 
 @pytest.fixture
-def live_server(group_db: Database) -> Iterator[str]:
+def live_server(users: Database) -> Iterator[str]:
     """The real application under uvicorn in a background thread; yields its base URL."""
-    with BackgroundServer(create_app(group_db)) as server:
+    with BackgroundServer(create_app(users)) as server:
         yield server.url

@@ -7,6 +7,7 @@ from fastapi.testclient import TestClient
 from bascule.errors import BasculeError, JournalIntegrityError
 from bascule.store.database import Database
 from bascule.web.app import create_app
+from bascule.web.auth import SESSION_COOKIE
 from bascule.web.security import SECURITY_HEADERS
 
 
@@ -85,7 +86,8 @@ def test_invalid_parameter_names_the_parameter(failing: TestClient) -> None:
 
 def test_pages_on_a_database_never_migrated_say_what_to_do(tmp_path: Path) -> None:
     db = Database(f"sqlite:///{tmp_path / 'bare.sqlite3'}")
-    client = TestClient(create_app(db))
+    # A browser still holding its session cookie: looking the session up finds no schema.
+    client = TestClient(create_app(db), cookies={SESSION_COOKIE: "left-from-before"})
     page = client.get("/")
     assert page.status_code == 503
     assert "Service indisponible" in page.text

@@ -7,8 +7,11 @@ from bascule.store.migrate import head_revision
 from bascule.web.app import create_app
 
 
-def test_health_reports_database_journal_and_schema(client: TestClient, group_db: Database) -> None:
-    response = client.get("/health")
+def test_health_reports_database_journal_and_schema(
+    anonymous: TestClient, group_db: Database
+) -> None:
+    # No sign-in: monitoring probes call it.
+    response = anonymous.get("/health")
     assert response.status_code == 200
     assert response.json() == {
         "status": "ok",

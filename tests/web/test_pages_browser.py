@@ -5,7 +5,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import ConsoleMessage, expect, sync_playwright
 
-from tests.web.conftest import ARTIFACTS, ESTUAIRE, require_chromium
+from tests.web.conftest import ARTIFACTS, ESTUAIRE, password_for, require_chromium
 
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
 
@@ -23,10 +23,18 @@ def test_site_list_and_site_page_in_chromium(live_server: str, chromium_path: st
             page.on("console", lambda m: _keep_errors(m, problems))
             page.on("pageerror", lambda exc: problems.append(str(exc)))
 
+            # Signed out, the browser is sent to the sign-in form, then back where it was.
             response = page.goto(f"{live_server}/")
             assert response is not None
             assert response.status == 200
+            expect(page).to_have_url(f"{live_server}/login?next=/")
+            expect(page.get_by_role("heading", level=1)).to_have_text("Connexion")
+            page.get_by_label("Identifiant").fill("viewer")
+            page.get_by_label("Mot de passe").fill(password_for("viewer"))
+            page.get_by_role("button", name="Se connecter").click()
+            expect(page).to_have_url(f"{live_server}/")
             expect(page.get_by_role("heading", level=1)).to_have_text("Sites du groupe")
+            expect(page.locator("form.account")).to_contain_text("Test viewer (consultation)")
             row = page.get_by_role("row").filter(has_text=ESTUAIRE)
             expect(row.get_by_role("cell")).to_have_text(
                 ["Saint-Nazaire", "2", "1", "3", "2", "66,7\u00a0%", "2", "2", "1"]
@@ -51,6 +59,11 @@ def test_site_list_and_site_page_in_chromium(live_server: str, chromium_path: st
 
             page.get_by_role("link", name="English").click()
             expect(page.get_by_role("heading", level=2)).to_have_text("Key figures")
+
+            page.get_by_role("button", name="Sign out").click()
+            expect(page).to_have_url(f"{live_server}/login")
+            page.goto(f"{live_server}/sites/estuaire")
+            expect(page).to_have_url(f"{live_server}/login?next=/sites/estuaire")
             assert problems == []
         finally:
             browser.close()

@@ -4,6 +4,7 @@ from pathlib import Path
 import pypdfium2 as pdfium
 from fastapi.testclient import TestClient
 
+from bascule.crisis.roles import Role
 from bascule.kit.build import build_kit_file
 from bascule.paper.model import PacketPart
 from bascule.paper.offline import KitSource
@@ -13,7 +14,7 @@ from bascule.store.database import Database
 from bascule.web.app import create_app
 from bascule.web.i18n import MESSAGES
 from tests.kit.agent_support import SITE_PASSPHRASE, make_keys
-from tests.web.conftest import ESTUAIRE
+from tests.web.conftest import ESTUAIRE, signed_in
 
 
 def _text(pdf: bytes) -> str:
@@ -49,7 +50,7 @@ def test_downloaded_packet_is_journaled_and_listed_as_outstanding(
         entry = journal.tail(session, 1)[0]
         out = outstanding(session, "estuaire")
     assert entry.kind == "paper.packet_issued"
-    assert entry.actor == "web:testclient"
+    assert entry.actor == "web:crisis-lead"
     assert {form.form_type for form in out} >= {"ORL", "SUR", "ADM"}
     html = client.get("/sites/estuaire/paper").text
     assert f"Formulaires à rendre ({len(out)})" in html
@@ -79,17 +80,24 @@ def test_without_a_kit_directory_the_kit_page_says_how_to_get_one(client: TestCl
     assert "bascule serve --kit-dir DIR" in response.text
 
 
-def test_crisis_laptop_prints_from_its_local_kit(group_db: Database, tmp_path: Path) -> None:
+def test_crisis_laptop_prints_from_its_local_kit(users: Database, tmp_path: Path) -> None:
     keys = make_keys(tmp_path / "keys", ("estuaire",))
-    built = build_kit_file(group_db, keys, "estuaire")
+    built = build_kit_file(users, keys, "estuaire")
     kits = tmp_path / "agent"
     kits.mkdir()
     (kits / f"kit-{built.seq}.bkit").write_bytes(built.data)
-    app = create_app(group_db)
+    app = create_app(users)
     app.state.paper_kit_source = KitSource(
         kits, keys.signing_key().public_key(), tmp_path / "offline"
     )
+    with TestClient(app) as viewer:
+        signed_in(viewer, Role.VIEWER.value)
+        assert 'action="/paper/kit/packet"' not in viewer.get("/paper/kit").text
+        refused = viewer.post("/paper/kit/packet", data={"passphrase": SITE_PASSPHRASE})
+        assert refused.status_code == 403
+        assert "viewer (viewer) may not print-paper" in refused.text
     with TestClient(app) as laptop:
+        signed_in(laptop, Role.SITE_MANAGER.value)
         page = laptop.get("/paper/kit").text
         assert "<code>estuaire</code>" in page
         wrong = laptop.post("/paper/kit/packet", data={"passphrase": "pas la bonne"})
@@ -103,6 +111,38 @@ def test_crisis_laptop_prints_from_its_local_kit(group_db: Database, tmp_path: P
         (issue_file,) = (tmp_path / "offline").glob("*.forms.json")
         assert f"kit-{built.seq}.bkit" in _text(response.content)
         assert str(issue_file) in laptop.get("/paper/kit").text
+
+
+def test_printing_needs_the_permission_for_that_site(users: Database) -> None:
+    day = {"day": "2026-12-01", "parts": ["or-lists"]}
+    with TestClient(create_app(users)) as client:
+        signed_in(client, Role.VIEWER.value)
+        page = client.get("/sites/estuaire/paper")
+        assert page.status_code == 200
+        assert 'action="/sites/estuaire/paper/packet"' not in page.text
+        refused = client.post("/sites/estuaire/paper/packet", data=day)
+        assert refused.status_code == 403
+        assert "Accès refusé" in refused.text
+        assert "viewer (viewer) may not print-paper" in refused.text
+    with TestClient(create_app(users)) as manager:
+        signed_in(manager, Role.SITE_MANAGER.value)
+        assert 'action="/sites/erdre/paper/packet"' not in manager.get("/sites/erdre/paper").text
+        other = manager.post("/sites/erdre/paper/packet", data=day)
+        assert other.status_code == 403
+        assert "may not print-paper for site erdre" in other.text
+        own = manager.post("/sites/estuaire/paper/packet", data=day)
+        assert own.status_code == 200
+        assert own.headers["content-type"] == "application/pdf"
+
+
+def test_paper_needs_a_signed_in_user(anonymous: TestClient) -> None:
+    page = anonymous.get(
+        "/sites/estuaire/paper", headers={"Accept": "text/html"}, follow_redirects=False
+    )
+    assert page.status_code == 303
+    assert page.headers["location"] == "/login?next=/sites/estuaire/paper"
+    download = anonymous.post("/sites/estuaire/paper/packet", data={"day": "2026-12-01"})
+    assert download.status_code == 401
 
 
 def test_every_packet_part_has_a_label_in_both_languages() -> None:

@@ -3,11 +3,21 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
+from bascule.crisis import accounts
+from bascule.crisis.roles import Role
 from bascule.domain.sites import Site
 from bascule.store import changes
 from bascule.store.database import Database
 from bascule.web.app import create_app
-from tests.web.conftest import BOCAGE, ERDRE, ESTUAIRE, migrated, record
+from tests.web.conftest import (
+    BOCAGE,
+    ERDRE,
+    ESTUAIRE,
+    migrated,
+    password_for,
+    record,
+    signed_in,
+)
 from tests.web.htmltext import row_of, table_rows
 
 HEADER = [
@@ -49,10 +59,10 @@ def test_site_names_keep_their_accents_and_are_escaped(client: TestClient) -> No
     assert 'href="/sites/estuaire"' in html
 
 
-def test_html_in_a_site_name_is_shown_as_text(group_db: Database) -> None:
+def test_html_in_a_site_name_is_shown_as_text(users: Database) -> None:
     name = "<script>alert('x')</script> & <b>Co</b>"
-    record(group_db, [changes.site_registered(Site("piege", name, "Nantes", 47.2, -1.5))])
-    client = TestClient(create_app(group_db))
+    record(users, [changes.site_registered(Site("piege", name, "Nantes", 47.2, -1.5))])
+    client = signed_in(TestClient(create_app(users)), Role.VIEWER.value)
     for path in ("/", "/sites/piege"):
         html = client.get(path).text
         assert "<script>" not in html
@@ -88,7 +98,17 @@ def test_unknown_site_is_a_404_page_naming_the_known_sites(client: TestClient) -
 
 
 def test_empty_group_says_so(tmp_path: Path) -> None:
-    html = TestClient(create_app(migrated(tmp_path / "empty.sqlite3"))).get("/").text
+    db = migrated(tmp_path / "empty.sqlite3")
+    accounts.add_user(
+        db,
+        username="lead",
+        display_name="Lead",
+        role=Role.CRISIS_LEAD,
+        sites=[],
+        password=password_for("lead"),
+        actor="test",
+    )
+    html = signed_in(TestClient(create_app(db)), "lead").get("/").text
     assert "Aucun site n&#39;est encore enregistré" in html
     assert "<table" not in html
 
@@ -122,4 +142,12 @@ def test_footer_names_the_database_and_journal_position(
 ) -> None:
     html = client.get("/").text
     assert f"Base de données : {group_db.description}" in html
-    assert "Journal : entrée n° 19" in html
+    # The group's 19 entries, one per test account (6), and the crisis lead's sign-in.
+    assert "Journal : entrée n° 26" in html
+
+
+@pytest.mark.parametrize("role", list(Role))
+def test_every_role_may_read_the_sites(users: Database, role: Role) -> None:
+    client = signed_in(TestClient(create_app(users)), role.value)
+    for path in ("/", "/sites/erdre", "/api/sites"):
+        assert client.get(path).status_code == 200, (role, path)

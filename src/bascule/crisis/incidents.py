@@ -11,7 +11,7 @@ from bascule.clock import local_time
 from bascule.crisis.plans import PHASES, Plan, default_plan
 from bascule.crisis.records import actor_name, aware, check
 from bascule.crisis.roles import Actor, Permission
-from bascule.errors import BasculeError
+from bascule.errors import BasculeError, UnknownEntityError
 from bascule.store import journal, kinds
 from bascule.store.canonical import canonical_instant
 from bascule.store.database import Database
@@ -204,7 +204,7 @@ def require_incident(session: Session, incident_id: str) -> Incident:
     """The incident with this id, or an error naming it."""
     row = session.get(IncidentRow, incident_id)
     if row is None:
-        raise IncidentError(f"no incident {incident_id!r}")
+        raise UnknownEntityError(f"no incident {incident_id!r}")
     return _incident(row)
 
 

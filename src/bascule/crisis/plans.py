@@ -9,8 +9,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-import yaml
-
+from bascule.crisis import yaml_lines
 from bascule.errors import BasculeError
 
 PHASES = ("alert", "containment", "degraded", "recovery", "closed")
@@ -60,38 +59,13 @@ class Plan:
         return next(role for role in self.roles if role.id == role_id)
 
 
-class _LineLoader(yaml.SafeLoader):
-    """A safe loader that remembers the line of every mapping it builds."""
-
-
-def _mapping_with_line(loader: _LineLoader, node: yaml.MappingNode) -> dict[str, Any]:
-    mapping = loader.construct_mapping(node, deep=True)
-    mapping["__line__"] = node.start_mark.line + 1
-    return mapping  # type: ignore[return-value]
-
-
-_LineLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _mapping_with_line)
-
-
 def _field(source: str, mapping: dict[str, Any], name: str, kind: type, where: str) -> Any:
-    value = mapping.get(name)
-    if not isinstance(value, kind) or (isinstance(value, bool) and kind is int):
-        line = mapping.get("__line__", "?")
-        expected = {str: "text", int: "a whole number", list: "a list"}.get(kind, kind.__name__)
-        raise PlanError(f"{source}:{line}: {where} field {name!r} must be {expected}")
-    return value
+    return yaml_lines.field(source, mapping, name, kind, where, error=PlanError)
 
 
 def parse_plan(text: str, source: str) -> Plan:
     """Parse and check a plan; PlanError names the problem, the file and the line."""
-    try:
-        document = yaml.load(text, Loader=_LineLoader)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        line = "?" if mark is None else mark.line + 1
-        raise PlanError(
-            f"{source}:{line}: not valid YAML ({getattr(exc, 'problem', exc)})"
-        ) from exc
+    document = yaml_lines.load(text, source, PlanError)
     if not isinstance(document, dict):
         raise PlanError(f"{source}: a plan is a mapping with id, title, roles, phases, actions")
     roles = tuple(

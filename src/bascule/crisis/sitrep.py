@@ -7,19 +7,20 @@ meeting decided on what it showed, so it must read the same afterwards.
 import hashlib
 import json
 import uuid
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from bascule.clock import local_time
 from bascule.crisis.incidents import require_incident
 from bascule.crisis.logbook import entries
 from bascule.crisis.records import actor_name, aware, check
 from bascule.crisis.roles import Actor, Permission
 from bascule.crisis.status import board
 from bascule.crisis.tasks import tasks_of
-from bascule.errors import BasculeError
+from bascule.errors import BasculeError, UnknownEntityError
 from bascule.ingest.monitor import FeedRules
 from bascule.planning.report import OUTCOMES
 from bascule.store import journal, kinds
@@ -33,9 +34,10 @@ class SitrepError(BasculeError):
     """A SITREP that cannot be issued, with the field at fault."""
 
 
-def _replan_summary(session: Session, since: datetime) -> dict[str, Any] | None:
+def _replan_summary(session: Session, now: datetime) -> dict[str, Any] | None:
+    """The latest re-plan, when its horizon still runs: the plan the sites work to now."""
     row = session.scalars(select(ReplanRow).order_by(ReplanRow.applied_at.desc()).limit(1)).first()
-    if row is None or aware(row.applied_at) < since:
+    if row is None or row.first_day + timedelta(days=row.days) <= local_time(now).date():
         return None
     kpis = json.loads(row.kpis)
     outcomes = {
@@ -136,7 +138,7 @@ def build_content(
         "number": number + 1,
         "since": canonical_instant(since),
         "status": status,
-        "replan": _replan_summary(session, incident.declared_at),
+        "replan": _replan_summary(session, now),
         "decisions": [item for item in logbook if item["category"] == "decision"],
         "events": [item for item in logbook if item["category"] != "decision"],
         "tasks": {
@@ -191,7 +193,7 @@ def sitrep(session: Session, incident_id: str, number: int) -> SitrepRow:
         select(SitrepRow).where(SitrepRow.incident_id == incident_id, SitrepRow.number == number)
     ).first()
     if row is None:
-        raise SitrepError(f"incident {incident_id} has no SITREP number {number}")
+        raise UnknownEntityError(f"incident {incident_id} has no SITREP number {number}")
     return row
 
 
@@ -203,11 +205,6 @@ def sitrep_numbers(session: Session, incident_id: str) -> list[tuple[int, dateti
         .order_by(SitrepRow.number)
     )
     return [(row.number, aware(row.issued_at)) for row in rows]
-
-
-def sitrep_count(session: Session) -> int:
-    """How many SITREPs were issued, all incidents together."""
-    return int(session.scalar(select(func.count()).select_from(SitrepRow)) or 0)
 
 
 def instant(text: str | None) -> datetime | None:

@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 
 from bascule.crisis.records import actor_name, aware
 from bascule.crisis.roles import TASK_ROLES, Actor, Forbidden, Permission, Role
-from bascule.errors import BasculeError
+from bascule.errors import BasculeError, UnknownEntityError
 from bascule.store import journal, kinds
 from bascule.store.canonical import canonical_instant
 from bascule.store.database import Database
@@ -123,7 +123,7 @@ def require_task(session: Session, task_id: str) -> Task:
     """The task with this id, or an error naming it."""
     row = session.get(CrisisTaskRow, task_id)
     if row is None:
-        raise TaskError(f"no task {task_id!r}")
+        raise UnknownEntityError(f"no task {task_id!r}")
     return _task(row)
 
 

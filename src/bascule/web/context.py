@@ -14,7 +14,12 @@ from bascule.web.i18n import Translator, negotiate
 TEMPLATES = Path(__file__).with_name("templates")
 
 # Each entry is (path, message key); later areas add theirs here.
-NAV: tuple[tuple[str, str], ...] = (("/", "nav.sites"),)
+NAV: tuple[tuple[str, str], ...] = (
+    ("/", "nav.sites"),
+    ("/crisis", "nav.crisis"),
+    ("/incidents", "nav.incidents"),
+    ("/alerts", "nav.alerts"),
+)
 
 # StrictUndefined turns a misspelt variable into an error in tests instead of a blank cell.
 _environment = Environment(
@@ -52,7 +57,9 @@ def render(
 
     ``journal_seq`` is the journal position the page's data was read at (None when the
     page shows no data, e.g. an error), printed in the footer so that a paper copy says
-    how fresh it is.
+    how fresh it is. Every template also gets ``actor`` and ``csrf_token``, the signed-in
+    user and the token their forms must carry, which ``bascule.web.auth.current_actor``
+    leaves on ``request.state`` (None and "" when nobody is signed in).
     """
     db = database(request)
     t = translator(request)
@@ -64,6 +71,8 @@ def render(
         "journal_seq": journal_seq,
         "generated_at": t.moment(db.clock.now()),
         "version": __version__,
+        "actor": getattr(request.state, "actor", None),
+        "csrf_token": getattr(request.state, "csrf_token", ""),
     }
     html = _environment.get_template(template).render({**page, **context})
     return HTMLResponse(html, status_code=status_code)

@@ -8,6 +8,7 @@ from fastapi.responses import JSONResponse, Response
 from sqlalchemy.exc import OperationalError, ProgrammingError, SQLAlchemyError
 from starlette.exceptions import HTTPException
 
+from bascule.crisis.roles import Forbidden
 from bascule.errors import (
     BasculeError,
     DatabaseUnavailableError,
@@ -23,6 +24,7 @@ from bascule.web.security import SECURITY_HEADERS
 # First match wins. Any other BasculeError is a request bascule refuses to carry out.
 STATUS_BY_ERROR: tuple[tuple[type[BasculeError], int], ...] = (
     (UnknownEntityError, 404),
+    (Forbidden, 403),
     (DatabaseUnavailableError, 503),
     (SchemaMissingError, 503),
     (JournalIntegrityError, 500),
@@ -53,8 +55,9 @@ def error_response(
         body = {"status": "error", "detail": message}
         return JSONResponse(body, status_code=status, headers=headers)
     t = translator(request)
-    key = f"error.status.{status}"
-    title = t(key) if key in MESSAGES[t.lang] else t("error.status.other")
+    # The statuses of signing in and permissions are titled with the auth messages.
+    keys = [f"{area}.status.{status}" for area in ("error", "auth")]
+    title = next((t(key) for key in keys if key in MESSAGES[t.lang]), t("error.status.other"))
     response = render(
         request,
         "error.html",

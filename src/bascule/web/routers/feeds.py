@@ -5,6 +5,7 @@ from pydantic import BaseModel
 
 from bascule.ingest.monitor import feed_statuses, load_rules
 from bascule.store.canonical import canonical_instant
+from bascule.web.auth import SignedIn
 from bascule.web.context import database
 
 router = APIRouter()
@@ -22,7 +23,7 @@ class FeedStatusModel(BaseModel):
 
 
 @router.get("/api/feeds", name="api_feeds")
-def api_feeds(request: Request) -> list[FeedStatusModel]:
+def api_feeds(request: Request, _actor: SignedIn) -> list[FeedStatusModel]:
     """Every known feed source with its last message time and status (ok or silent)."""
     rules = load_rules()
     with database(request).reading() as session:

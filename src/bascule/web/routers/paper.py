@@ -1,11 +1,16 @@
-"""Paper packets for download, and the forms of a site still out on paper."""
+"""Paper packets for download, and the forms of a site still out on paper.
+
+Any signed-in user may see the pages; printing needs the print-paper permission for the
+site, since a packet carries its patients' data.
+"""
 
 from datetime import UTC, date, datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Form, Request
+from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, Response
 
+from bascule.crisis.roles import Actor, Permission
 from bascule.errors import BasculeError, UnknownEntityError
 from bascule.paper.codes import display_form_id
 from bascule.paper.model import PacketPart
@@ -14,9 +19,11 @@ from bascule.paper.packet import parse_parts, print_from_store
 from bascule.paper.registry import outstanding
 from bascule.store import journal
 from bascule.store.queries import require_site
+from bascule.web.auth import SignedIn, require, web_actor
 from bascule.web.context import database, render
 
-router = APIRouter()
+router = APIRouter(dependencies=[Depends(require(Permission.READ))])
+Printer = Annotated[Actor, Depends(require(Permission.PRINT_PAPER))]
 
 
 class NotFoundError(UnknownEntityError):
@@ -44,26 +51,22 @@ def _part_labels() -> list[tuple[str, str]]:
     return [(part.value, f"paper.part.{part.value}") for part in PacketPart]
 
 
-def _actor(request: Request) -> str:
-    # Accounts arrive with the crisis cell; until then the journal names the client.
-    host = request.client.host if request.client else "unknown"
-    return f"web:{host}"
-
-
 @router.post("/sites/{site_id}/paper/packet", name="paper_packet")
 def paper_packet(
     request: Request,
+    actor: Printer,
     site_id: str,
     day: Annotated[str, Form()],
     parts: Annotated[list[str] | None, Form()] = None,
 ) -> Response:
     """Print the site's packet for ``day`` from the store; every form it carries is journaled."""
+    actor.check(Permission.PRINT_PAPER, site_id)
     chosen = _day(day)
     db = database(request)
     with db.reading() as session:
         require_site(session, site_id)
     printed = print_from_store(
-        db, site_id, chosen, parse_parts(",".join(parts or []), "parts"), actor=_actor(request)
+        db, site_id, chosen, parse_parts(",".join(parts or []), "parts"), actor=web_actor(actor)
     )
     return _pdf(site_id, chosen, printed.pdf)
 
@@ -78,11 +81,13 @@ def _kit_source(request: Request) -> KitSource:
 
 
 @router.get("/paper/kit", response_class=HTMLResponse, name="paper_kit_page")
-def paper_kit_page(request: Request) -> HTMLResponse:
+def paper_kit_page(request: Request, actor: SignedIn) -> HTMLResponse:
     """On a crisis laptop: print from the local kit, and the issue files still to register."""
     source = _kit_source(request)
+    site_id = source.site()
     context = {
-        "site_id": source.site(),
+        "site_id": site_id,
+        "may_print": actor.may(Permission.PRINT_PAPER, site_id),
         "directory": str(source.directory),
         "parts": _part_labels(),
         "pending": [str(path) for path in source.pending_issue_files()],
@@ -93,26 +98,28 @@ def paper_kit_page(request: Request) -> HTMLResponse:
 @router.post("/paper/kit/packet", name="paper_kit_packet")
 def paper_kit_packet(
     request: Request,
+    actor: Printer,
     passphrase: Annotated[str, Form()],
     day: Annotated[str, Form()] = "",
     parts: Annotated[list[str] | None, Form()] = None,
 ) -> Response:
     """The packet from the newest local kit, with no database; its forms go to an issue file."""
     source = _kit_source(request)
+    actor.check(Permission.PRINT_PAPER, source.site())
     chosen = _day(day) if day else None
     printed, _ = source.print_packet(
         passphrase,
         chosen,
         parse_parts(",".join(parts or []), "parts"),
-        actor=_actor(request),
+        actor=web_actor(actor),
         at=datetime.now(UTC),
     )
     return _pdf(printed.data.site_id, printed.data.day, printed.pdf)
 
 
 @router.get("/sites/{site_id}/paper", response_class=HTMLResponse, name="paper_page")
-def paper_page(request: Request, site_id: str) -> HTMLResponse:
-    """The packet form and the site's outstanding forms."""
+def paper_page(request: Request, actor: SignedIn, site_id: str) -> HTMLResponse:
+    """The packet form (for those who may print for the site) and its outstanding forms."""
     db = database(request)
     with db.reading() as session:
         site_name = require_site(session, site_id).name
@@ -121,6 +128,7 @@ def paper_page(request: Request, site_id: str) -> HTMLResponse:
     context = {
         "site_id": site_id,
         "site_name": site_name,
+        "may_print": actor.may(Permission.PRINT_PAPER, site_id),
         "today": db.clock.now().date().isoformat(),
         "parts": _part_labels(),
         "forms": forms,

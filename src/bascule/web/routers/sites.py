@@ -1,14 +1,19 @@
-"""The sites of the group: the overview page, one page per site, and the JSON list."""
+"""The sites of the group: the overview page, one page per site, and the JSON list.
 
-from fastapi import APIRouter, Request
+Any signed-in user may read them.
+"""
+
+from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse
 from pydantic import BaseModel, ConfigDict
 
+from bascule.crisis.roles import Permission
 from bascule.store import journal
 from bascule.store.queries import group_totals, require_site, site_summaries
+from bascule.web.auth import require
 from bascule.web.context import database, render
 
-router = APIRouter()
+router = APIRouter(dependencies=[Depends(require(Permission.READ))])
 
 
 class SiteSummaryModel(BaseModel):
