@@ -8,9 +8,13 @@ import pytest
 from fastapi.testclient import TestClient
 from pypdfium2 import PdfDocument
 
+from bascule.crisis import incidents, logbook, status, tasks
+from bascule.crisis.plans import PHASES
 from bascule.crisis.roles import Role
+from bascule.planning.report import OUTCOMES
 from bascule.store.database import Database
 from bascule.web.app import create_app
+from bascule.web.i18n import MESSAGES
 from tests.web.conftest import signed_in
 from tests.web.htmltext import table_rows
 
@@ -56,7 +60,8 @@ def test_board_lists_every_site_unreported_until_someone_reports(client: TestCli
         "Polyclinique des Bords de l'Erdre",
         "Clinique de l'Estuaire – Saint-Nazaire",
     ]
-    assert all(cell == "Non renseigné" for cell in rows[1][1:10])
+    assert all(cell == "—" for cell in rows[1][1:10])
+    assert 'title="Non renseigné"' in page.text
     reported = client.post(
         "/crisis/status",
         data={"site_id": "erdre", "system": "site", "state": "degraded", "capacity": "50"},
@@ -216,3 +221,55 @@ def test_pages_read_in_english(client: TestClient) -> None:
     page = _text(client.get(f"/incidents/{incident_id}?lang=en").text)
     assert "Emergency plan tasks" in page
     assert "Status board" in _text(client.get("/crisis?lang=en").text)
+
+
+def test_a_correction_names_the_entry_by_its_number(client: TestClient) -> None:
+    incident_id = _declare(client)
+    base = f"/incidents/{incident_id}"
+    client.post(f"{base}/logbook", data={"category": "event", "text": "Bloc 3 fermé"})
+    corrected = client.post(
+        f"{base}/logbook",
+        data={"category": "event", "text": "Bloc 2 fermé, pas le 3", "corrects": "1"},
+    )
+    assert "[rectifie le n° 1] Bloc 2 fermé, pas le 3" in _text(corrected.text)
+    unknown = client.post(
+        f"{base}/logbook", data={"category": "event", "text": "x", "corrects": "99"}
+    )
+    assert unknown.status_code == 400
+    assert "no logbook entry no. 99" in unknown.text
+
+
+def test_a_long_logbook_shows_its_latest_entries_and_links_to_all(client: TestClient) -> None:
+    incident_id = _declare(client)
+    base = f"/incidents/{incident_id}"
+    for number in range(1, 56):
+        client.post(f"{base}/logbook", data={"category": "event", "text": f"entrée {number}"})
+    page = client.get(base).text
+    rows = [row for row in table_rows(page) if row and row[0].isdigit()]
+    assert [row[0] for row in rows] == [str(n) for n in range(6, 56)]
+    assert "Les 50 dernières entrées sur 55." in _text(page)
+    whole = client.get(f"{base}/logbook")
+    assert len([row for row in table_rows(whole.text) if row and row[0].isdigit()]) == 55
+    assert re.search(r"SHA-256 du contenu : [0-9a-f]{64}", _text(whole.text))
+
+
+def test_every_name_the_crisis_pages_build_has_its_words() -> None:
+    families = {
+        "crisis.system.": status.BOARD_SYSTEMS,
+        "crisis.state.": (*status.STATES, "unknown"),
+        "crisis.phase.": PHASES,
+        "crisis.severity.": incidents.SEVERITIES,
+        "crisis.category.": logbook.CATEGORIES,
+        "crisis.task_status.": tasks.STATUSES,
+        "crisis.outcome.": OUTCOMES,
+        "crisis.timeline.": ("declared", "phase", "status", "logbook", "task", "sitrep", "alert"),
+        "auth.role.": tuple(role.value for role in Role),
+    }
+    for language in ("fr", "en"):
+        missing = [
+            prefix + name
+            for prefix, names in families.items()
+            for name in names
+            if prefix + name not in MESSAGES[language]
+        ]
+        assert missing == [], language

@@ -109,6 +109,14 @@ def write_entry(
     return entry
 
 
+def entry_id(session: Session, number: int) -> str:
+    """The id of the entry with this number, or an error naming the number."""
+    found = session.scalar(select(LogbookEntryRow.id).where(LogbookEntryRow.number == number))
+    if found is None:
+        raise LogbookError(f"field 'corrects': no logbook entry no. {number}")
+    return found
+
+
 def entries(session: Session, incident_id: str | None = None) -> list[LogbookEntry]:
     """Entries in order of writing (of one incident when given)."""
     query = select(LogbookEntryRow).order_by(LogbookEntryRow.number)

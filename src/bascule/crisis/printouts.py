@@ -158,16 +158,20 @@ def sitrep_pdf(
         rows = [
             [
                 t(f"crisis.system.{system}"),
-                "—" if cell is None else t(f"crisis.state.{cell['state']}"),
-                "" if cell is None else moment(parse_instant(cell["since"])),
-                ""
-                if cell is None or cell["capacity"] is None
-                else f"{round(cell['capacity'] * 100)} %",
-                "" if cell is None else (t("crisis.overdue") if cell["overdue"] else ""),
-                "" if cell is None else cell["note"],
+                t(f"crisis.state.{cell['state']}"),
+                moment(parse_instant(cell["since"])),
+                "" if cell["capacity"] is None else f"{round(cell['capacity'] * 100)} %",
+                t("crisis.overdue") if cell["overdue"] else "",
+                cell["note"],
             ]
             for system, cell in site["systems"].items()
+            if cell is not None
         ]
+        unreported = [
+            t(f"crisis.system.{system}") for system, cell in site["systems"].items() if cell is None
+        ]
+        if unreported:
+            rows.append([t("crisis.state.unknown"), ", ".join(unreported), "", "", "", ""])
         header = [
             site["name"],
             t("crisis.col.state"),

@@ -208,6 +208,9 @@ MESSAGES: dict[str, dict[str, str]] = {
         "crisis.logbook.empty": "La main courante est vide.",
         "crisis.logbook.export": "Exporter la main courante (PDF)",
         "crisis.logbook.pdf_title": "Main courante – {incident} – {title}",
+        "crisis.logbook.latest": "Les {shown} dernières entrées sur {total}.",
+        "crisis.logbook.all": "Toute la main courante",
+        "crisis.timeline.latest": "Les {shown} derniers événements sur {total}.",
         "crisis.logbook.title": "Main courante",
         "crisis.none": "aucun",
         "crisis.overdue": "en retard",
@@ -233,7 +236,7 @@ MESSAGES: dict[str, dict[str, str]] = {
         "crisis.sitrep.status": "État par site et système",
         "crisis.sitrep.summary": "phase {phase}, gravité {severity}, déclaré le {declared}",
         "crisis.sitrep.task_counts": (
-            "{total} tâches : {done} faites, {open} ouvertes, dont {overdue} en retard"
+            "{total} tâches : {done} faite(s), {open} ouverte(s), dont {overdue} en retard"
         ),
         "crisis.sitrep.tasks": "Tâches de la phase en cours",
         "crisis.sitrep.title": "Points de situation",
@@ -479,6 +482,9 @@ MESSAGES: dict[str, dict[str, str]] = {
         "crisis.logbook.empty": "The logbook is empty.",
         "crisis.logbook.export": "Export the logbook (PDF)",
         "crisis.logbook.pdf_title": "Logbook – {incident} – {title}",
+        "crisis.logbook.latest": "The latest {shown} of {total} entries.",
+        "crisis.logbook.all": "The whole logbook",
+        "crisis.timeline.latest": "The latest {shown} of {total} events.",
         "crisis.logbook.title": "Logbook (main courante)",
         "crisis.none": "none",
         "crisis.overdue": "overdue",

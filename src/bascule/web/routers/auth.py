@@ -5,13 +5,16 @@ Sign-in and sign-out are journaled with the user as actor, ``web:<username>`` (s
 The sign-in form is protected before any session exists by its own cookie and token.
 """
 
+import asyncio
 import logging
 import secrets
+from concurrent.futures import ThreadPoolExecutor
 from typing import Annotated
 from urllib.parse import urlsplit
 
 from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
 
 from bascule.crisis.accounts import authenticate, canonical_username
@@ -38,6 +41,10 @@ LOGIN_COOKIE = "bascule_login"
 LOGIN_PATH = "/login"
 # Throttle keys are cut to this length, so that absurd usernames cost no memory.
 _KEY_LENGTH = 60
+# One password check at a time: argon2 is costly by design (about 0.3 CPU-second each),
+# and a burst of sign-ins at the start of a shift must queue among themselves instead of
+# taking every worker thread and every core from the pages already signed-in users read.
+_PASSWORD_CHECKS = ThreadPoolExecutor(max_workers=1, thread_name_prefix="password-check")
 
 
 def safe_next(target: str | None) -> str:
@@ -88,7 +95,7 @@ def login_page(request: Request, target: Annotated[str, Query(alias="next")] = "
 
 
 @router.post(LOGIN_PATH, name="login")
-def login(
+async def login(
     request: Request,
     username: Annotated[str, Form()] = "",
     password: Annotated[str, Form()] = "",
@@ -126,7 +133,9 @@ def login(
         response.headers["Retry-After"] = str(wait)
         return response
     db = database(request)
-    actor = authenticate(db, username, password)
+    actor = await asyncio.get_running_loop().run_in_executor(
+        _PASSWORD_CHECKS, authenticate, db, username, password
+    )
     if actor is None:
         throttle.failed(name, client)
         log.warning("failed sign-in for %r from %s", name, client)
@@ -139,7 +148,7 @@ def login(
             status_code=401,
         )
     throttle.succeeded(name)
-    token = open_session(db, actor)
+    token = await run_in_threadpool(open_session, db, actor)
     signed_in = RedirectResponse(next_path, status_code=303)
     set_secret_cookie(request, signed_in, SESSION_COOKIE, token, "/")
     drop_secret_cookie(request, signed_in, LOGIN_COOKIE, LOGIN_PATH)

@@ -22,6 +22,7 @@ from bascule.crisis.roles import Permission
 from bascule.errors import BasculeError
 from bascule.ingest.monitor import load_rules
 from bascule.store import journal
+from bascule.store.database import Database
 from bascule.store.tables import SecurityAlertRow
 from bascule.web.auth import SignedIn
 from bascule.web.context import database, render, translator
@@ -29,6 +30,7 @@ from bascule.web.context import database, render, translator
 router = APIRouter()
 
 _SEE_OTHER = 303
+LATEST = 50
 
 
 def _back(request: Request, path: str) -> RedirectResponse:
@@ -64,6 +66,16 @@ def _minutes(text: str) -> int | None:
         raise BasculeError(
             f"field 'confirm_minutes': {text!r} is not a number of minutes"
         ) from None
+
+
+def _corrected_entry(db: Database, number: str) -> str | None:
+    """The id of the entry a correction names by its number (as printed on every copy)."""
+    if not number.strip():
+        return None
+    if not number.strip().isdigit():
+        raise BasculeError(f"field 'corrects': {number!r} is not an entry number")
+    with db.reading() as session:
+        return logbook.entry_id(session, int(number))
 
 
 @router.get("/crisis")
@@ -183,6 +195,8 @@ def incident_page(request: Request, actor: SignedIn, incident_id: str) -> Respon
         entries = logbook.entries(session, incident_id)
         reports = sitrep.sitrep_numbers(session, incident_id)
         events = incidents.timeline(session, incident_id)
+    # A crisis runs for weeks: the page shows the latest of the logbook and the timeline,
+    # and links to the whole logbook, so that it stays fast on an old PC.
     now = db.clock.now()
     plan = default_plan()
     by_phase = [(phase, [task for task in items if task.phase == phase]) for phase in PHASES]
@@ -194,11 +208,14 @@ def incident_page(request: Request, actor: SignedIn, incident_id: str) -> Respon
             "phases": PHASES,
             "tasks_by_phase": by_phase,
             "overdue": [task for task in items if task.overdue(now)],
-            "entries": entries,
+            "entries": entries[-LATEST:],
+            "entry_count": len(entries),
             "numbers": {entry.id: entry.number for entry in entries},
+            "logbook_href": translator(request).link(f"/incidents/{incident_id}/logbook"),
             "categories": logbook.CATEGORIES,
             "sitreps": reports,
-            "events": events,
+            "events": events[-LATEST:],
+            "event_count": len(events),
             "now": now,
             "role_titles": {role.id: role.title for role in plan.roles},
             "may_update": {task.id: tasks.may_update(actor, task) for task in items},
@@ -267,9 +284,31 @@ def write_entry(
         category=category,
         incident_id=incident_id,
         site_id=site_id or None,
-        corrects=corrects or None,
+        corrects=_corrected_entry(database(request), corrects),
     )
     return _back(request, f"/incidents/{incident_id}#logbook")
+
+
+@router.get("/incidents/{incident_id}/logbook")
+def logbook_page(request: Request, _actor: SignedIn, incident_id: str) -> Response:
+    """The incident's whole main courante, with the digest its PDF export carries."""
+    db = database(request)
+    with db.snapshot() as session:
+        seq, _ = journal.head(session)
+        incident = incidents.require_incident(session, incident_id)
+        entries = logbook.entries(session, incident_id)
+    return render(
+        request,
+        "logbook.html",
+        {
+            "incident": incident,
+            "entries": entries,
+            "numbers": {entry.id: entry.number for entry in entries},
+            "logbook_href": "",
+            "digest": logbook.content_digest(entries),
+        },
+        journal_seq=seq,
+    )
 
 
 @router.get("/incidents/{incident_id}/logbook.pdf")
