@@ -33,6 +33,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/paper.py
 	$(BIN)/python bench/ingest.py
 	$(BIN)/python bench/planning.py
+	$(BIN)/python bench/web.py
 
 clean:
 	rm -rf $(VENV) out .mypy_cache .ruff_cache .pytest_cache
