@@ -273,3 +273,18 @@ def test_every_name_the_crisis_pages_build_has_its_words() -> None:
             if prefix + name not in MESSAGES[language]
         ]
         assert missing == [], language
+
+
+def test_only_the_auditor_reads_the_audit_trail(as_role: dict[Role, TestClient]) -> None:
+    _declare(as_role[Role.CRISIS_LEAD])
+    auditor = as_role[Role.AUDITOR]
+    page = auditor.get("/audit?actor=web:crisis-lead")
+    assert page.status_code == 200
+    rows = [row for row in table_rows(page.text) if row and row[0].isdigit()]
+    assert rows
+    assert {row[2] for row in rows} == {"web:crisis-lead"}
+    assert "incident.declared" in {row[4] for row in rows}
+    assert 'href="/audit"' in page.text
+    for role in (Role.CRISIS_LEAD, Role.VIEWER, Role.CLERK, Role.SITE_MANAGER):
+        assert as_role[role].get("/audit").status_code == 403, role
+        assert 'href="/audit"' not in as_role[role].get("/crisis").text

@@ -278,11 +278,15 @@ def _to_entry(row: Sequence[Any]) -> JournalEntry:
     )
 
 
-def tail(session: Session, count: int = 20, site_id: str | None = None) -> list[JournalEntry]:
-    """The latest ``count`` entries, oldest first, optionally for one site."""
+def tail(
+    session: Session, count: int = 20, site_id: str | None = None, actor: str | None = None
+) -> list[JournalEntry]:
+    """The latest ``count`` entries, oldest first, optionally for one site or one actor."""
     query = select(*_COLUMNS).order_by(JournalEntryRow.seq.desc()).limit(count)
     if site_id is not None:
         query = query.where(JournalEntryRow.site_id == site_id)
+    if actor is not None:
+        query = query.where(JournalEntryRow.actor == actor)
     return [_to_entry(row) for row in reversed(list(session.execute(query)))]
 
 

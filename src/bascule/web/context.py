@@ -8,17 +8,19 @@ from fastapi.responses import HTMLResponse
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
 from bascule import __version__
+from bascule.crisis.roles import Actor, Permission
 from bascule.store.database import Database
 from bascule.web.i18n import Translator, negotiate
 
 TEMPLATES = Path(__file__).with_name("templates")
 
-# Each entry is (path, message key); later areas add theirs here.
-NAV: tuple[tuple[str, str], ...] = (
-    ("/", "nav.sites"),
-    ("/crisis", "nav.crisis"),
-    ("/incidents", "nav.incidents"),
-    ("/alerts", "nav.alerts"),
+# Each entry is (path, message key, the permission it needs to be shown).
+NAV: tuple[tuple[str, str, Permission], ...] = (
+    ("/", "nav.sites", Permission.READ),
+    ("/crisis", "nav.crisis", Permission.READ),
+    ("/incidents", "nav.incidents", Permission.READ),
+    ("/alerts", "nav.alerts", Permission.READ),
+    ("/audit", "nav.audit", Permission.AUDIT),
 )
 
 # StrictUndefined turns a misspelt variable into an error in tests instead of a blank cell.
@@ -63,15 +65,16 @@ def render(
     """
     db = database(request)
     t = translator(request)
+    actor: Actor | None = getattr(request.state, "actor", None)
     page = {
         "t": t,
         "path": request.url.path,
-        "nav": NAV,
+        "nav": [(href, key) for href, key, permission in NAV if actor and actor.may(permission)],
         "db_description": db.description,
         "journal_seq": journal_seq,
         "generated_at": t.moment(db.clock.now()),
         "version": __version__,
-        "actor": getattr(request.state, "actor", None),
+        "actor": actor,
         "csrf_token": getattr(request.state, "csrf_token", ""),
     }
     html = _environment.get_template(template).render({**page, **context})

@@ -149,6 +149,20 @@ MESSAGES: dict[str, dict[str, str]] = {
         "alerts.field.sites": "Sites touchés",
         "alerts.field.systems": "Systèmes touchés",
         # crisis.*
+        "nav.audit": "Audit",
+        "audit.title": "Journal d'audit",
+        "audit.intro": (
+            "Qui a fait quoi, et quand : les dernières entrées du journal chaîné. La "
+            "vérification complète de la chaîne se fait avec « bascule journal verify »."
+        ),
+        "audit.head": "Dernière entrée : n° {seq}, empreinte {digest}",
+        "audit.actor": "Acteur",
+        "audit.count": "Nombre d'entrées",
+        "audit.show": "Afficher",
+        "audit.col.seq": "N°",
+        "audit.col.kind": "Nature",
+        "audit.col.entity": "Objet",
+        "audit.empty": "Aucune entrée pour ce filtre.",
         "nav.crisis": "Cellule de crise",
         "nav.incidents": "Incidents",
         "nav.alerts": "Alertes",
@@ -423,6 +437,20 @@ MESSAGES: dict[str, dict[str, str]] = {
         "alerts.field.sites": "Affected sites",
         "alerts.field.systems": "Affected systems",
         # crisis.*
+        "nav.audit": "Audit",
+        "audit.title": "Audit trail",
+        "audit.intro": (
+            "Who did what, and when: the latest entries of the hash-chained journal. Verify "
+            "the whole chain with 'bascule journal verify'."
+        ),
+        "audit.head": "Last entry: no. {seq}, hash {digest}",
+        "audit.actor": "Actor",
+        "audit.count": "Entries",
+        "audit.show": "Show",
+        "audit.col.seq": "No.",
+        "audit.col.kind": "Kind",
+        "audit.col.entity": "Entity",
+        "audit.empty": "No entry for this filter.",
         "nav.crisis": "Crisis cell",
         "nav.incidents": "Incidents",
         "nav.alerts": "Alerts",

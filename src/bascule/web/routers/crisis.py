@@ -9,7 +9,7 @@ import hashlib
 from datetime import datetime, timedelta
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Form, Request
+from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi.responses import RedirectResponse, Response
 from sqlalchemy import func, select
 
@@ -18,13 +18,13 @@ from bascule.crisis import incidents, logbook, sitrep, status, tasks
 from bascule.crisis.plans import PHASES, default_plan
 from bascule.crisis.printouts import logbook_pdf, sitrep_pdf
 from bascule.crisis.records import aware
-from bascule.crisis.roles import Permission
+from bascule.crisis.roles import Actor, Permission
 from bascule.errors import BasculeError
 from bascule.ingest.monitor import load_rules
 from bascule.store import journal
 from bascule.store.database import Database
 from bascule.store.tables import SecurityAlertRow
-from bascule.web.auth import SignedIn
+from bascule.web.auth import SignedIn, require
 from bascule.web.context import database, render, translator
 
 router = APIRouter()
@@ -149,6 +149,26 @@ def history_page(request: Request, _actor: SignedIn, site: str | None = None) ->
         transitions = status.history(session, site)
     return render(
         request, "crisis_history.html", {"transitions": transitions, "site": site}, journal_seq=seq
+    )
+
+
+@router.get("/audit")
+def audit_page(
+    request: Request,
+    _actor: Annotated[Actor, Depends(require(Permission.AUDIT))],
+    actor: str = "",
+    count: Annotated[int, Query(ge=1, le=1000)] = 100,
+) -> Response:
+    """Who did what: the latest journal entries, of everyone or of one actor."""
+    db = database(request)
+    with db.snapshot() as session:
+        seq, digest = journal.head(session)
+        items = journal.tail(session, count, actor=actor.strip() or None)
+    return render(
+        request,
+        "audit.html",
+        {"entries": items, "head_hash": digest, "actor_filter": actor, "count": count},
+        journal_seq=seq,
     )
 
 
