@@ -95,3 +95,11 @@ def test_pages_load_nothing_from_other_origins() -> None:
     for path in [*TEMPLATES.glob("*.html"), static / "bascule.css"]:
         text = path.read_text("utf-8")
         assert not re.search(r"https?://|//[a-z]|@import", text), path.name
+
+
+def test_board_times_drop_the_date_when_it_is_today() -> None:
+    now = datetime(2026, 11, 30, 14, 0, tzinfo=UTC)
+    assert Translator("fr").since(datetime(2026, 11, 30, 6, 40, tzinfo=UTC), now) == "07:40"
+    yesterday = datetime(2026, 11, 29, 22, 30, tzinfo=UTC)
+    assert Translator("fr").since(yesterday, now) == "29/11 23:30"
+    assert Translator("en").since(yesterday, now) == "11-29 23:30"

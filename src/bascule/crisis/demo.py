@@ -55,17 +55,17 @@ class CrisisDemo:
 
 
 _ACCOUNTS = (
-    ("direction", "Gwenaëlle Le Floch (directrice de crise)", Role.CRISIS_LEAD, ()),
-    ("rennes.direction", "Yannick Morvan (directeur, Rennes)", Role.SITE_MANAGER, ("rennes",)),
+    ("direction", "Gwenaëlle Le Floch", Role.CRISIS_LEAD, ()),
+    ("rennes.direction", "Yannick Morvan", Role.SITE_MANAGER, ("rennes",)),
     (
         "stnazaire.direction",
-        "Sophie Guérin (directrice, Saint-Nazaire)",
+        "Sophie Guérin",
         Role.SITE_MANAGER,
         ("saint-nazaire",),
     ),
-    ("bloc", "Erwan Tanguy (régulation du bloc)", Role.OR_SCHEDULER, ()),
-    ("accueil", "Léna Guillou (bureau des entrées)", Role.CLERK, ()),
-    ("audit", "Anne Riou (auditrice)", Role.AUDITOR, ()),
+    ("bloc", "Erwan Tanguy", Role.OR_SCHEDULER, ()),
+    ("accueil", "Léna Guillou", Role.CLERK, ()),
+    ("audit", "Anne Riou", Role.AUDITOR, ()),
 )
 
 

@@ -173,7 +173,7 @@ MESSAGES: dict[str, dict[str, str]] = {
         "crisis.board.feed_silent": "muet",
         "crisis.board.feeds": "Flux",
         "crisis.board.history": "Historique des changements d'état",
-        "crisis.board.kit_line": "{behind} entrées de retard, vu le {moment}",
+        "crisis.board.kit_line": "{behind} entrées de retard, vu à {moment}",
         "crisis.board.kits": "Kits de continuité",
         "crisis.board.no_agent": "aucun agent",
         "crisis.board.no_feed": "aucun flux",
@@ -182,9 +182,9 @@ MESSAGES: dict[str, dict[str, str]] = {
         "crisis.board.pending_alerts": "{count} alerte(s) de sécurité en attente de décision",
         "crisis.board.report": "Signaler un état",
         "crisis.board.report_button": "Enregistrer l'état",
-        "crisis.board.since": "depuis le {moment}",
+        "crisis.board.since": "depuis {moment}",
         "crisis.board.status": "Sites et systèmes",
-        "crisis.board.unconfirmed": "non confirmé depuis le {moment}",
+        "crisis.board.unconfirmed": "à reconfirmer depuis {moment}",
         "crisis.col.at": "Heure",
         "crisis.col.author": "Auteur",
         "crisis.col.capacity": "Capacité",
@@ -461,7 +461,7 @@ MESSAGES: dict[str, dict[str, str]] = {
         "crisis.board.feed_silent": "silent",
         "crisis.board.feeds": "Feeds",
         "crisis.board.history": "History of state changes",
-        "crisis.board.kit_line": "{behind} entries behind, seen {moment}",
+        "crisis.board.kit_line": "{behind} entries behind, seen at {moment}",
         "crisis.board.kits": "Continuity kits",
         "crisis.board.no_agent": "no agent",
         "crisis.board.no_feed": "no feed",
@@ -472,7 +472,7 @@ MESSAGES: dict[str, dict[str, str]] = {
         "crisis.board.report_button": "Record status",
         "crisis.board.since": "since {moment}",
         "crisis.board.status": "Sites and systems",
-        "crisis.board.unconfirmed": "not confirmed since {moment}",
+        "crisis.board.unconfirmed": "to confirm since {moment}",
         "crisis.col.at": "Time",
         "crisis.col.author": "Author",
         "crisis.col.capacity": "Capacity",
@@ -597,6 +597,7 @@ MESSAGES: dict[str, dict[str, str]] = {
 }
 
 _DATE_FORMATS = {"fr": "%d/%m/%Y à %H:%M %Z", "en": "%Y-%m-%d %H:%M %Z"}
+_SHORT_FORMATS = {"fr": "%d/%m %H:%M", "en": "%m-%d %H:%M"}
 # French typography: no-break space as thousands separator and before the percent sign.
 _NBSP = "\u00a0"
 
@@ -652,6 +653,13 @@ class Translator:
         """An instant in the group's local time."""
         local = local_time(instant)
         return local.strftime(_DATE_FORMATS[self.lang])
+
+    def since(self, instant: datetime, now: datetime) -> str:
+        """An instant as a board cell shows it: the time alone when it is today's."""
+        local, today = local_time(instant), local_time(now).date()
+        if local.date() == today:
+            return local.strftime("%H:%M")
+        return local.strftime(_SHORT_FORMATS[self.lang])
 
     def link(self, path: str) -> str:
         """``path``, carrying ``?lang=`` along when the user chose the language by URL."""

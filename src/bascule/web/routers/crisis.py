@@ -226,6 +226,10 @@ def incident_page(request: Request, actor: SignedIn, incident_id: str) -> Respon
         {
             "incident": incident,
             "phases": PHASES,
+            # The usual move is one phase on; a closed incident is re-opened into recovery.
+            "next_phase": PHASES[min(PHASES.index(incident.phase) + 1, len(PHASES) - 1)]
+            if incident.open
+            else "recovery",
             "tasks_by_phase": by_phase,
             "overdue": [task for task in items if task.overdue(now)],
             "entries": entries[-LATEST:],
