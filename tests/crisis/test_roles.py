@@ -7,12 +7,21 @@ P = Permission
 # What each role may do on its sites (every site, except for the site manager). Written
 # out rather than read from GRANTS, so that a change to the grants has to change this too.
 MATRIX: dict[Role, set[Permission]] = {
-    Role.CRISIS_LEAD: set(Permission) - {P.AUDIT},
-    Role.SITE_MANAGER: {P.READ, P.REPORT_STATUS, P.WRITE_LOGBOOK, P.UPDATE_TASK, P.PRINT_PAPER},
-    Role.OR_SCHEDULER: {P.READ, P.WRITE_LOGBOOK, P.UPDATE_TASK, P.PRINT_PAPER},
-    Role.CLERK: {P.READ, P.WRITE_LOGBOOK, P.PRINT_PAPER},
+    Role.CRISIS_LEAD: set(Permission) - {P.AUDIT, P.DECIDE_IDENTITY},
+    Role.SITE_MANAGER: {
+        P.READ,
+        P.REPORT_STATUS,
+        P.WRITE_LOGBOOK,
+        P.UPDATE_TASK,
+        P.PRINT_PAPER,
+        P.REENTER_PAPER,
+        P.RESOLVE_CONFLICT,
+    },
+    Role.OR_SCHEDULER: {P.READ, P.WRITE_LOGBOOK, P.UPDATE_TASK, P.PRINT_PAPER, P.RESOLVE_CONFLICT},
+    Role.CLERK: {P.READ, P.WRITE_LOGBOOK, P.PRINT_PAPER, P.REENTER_PAPER},
     Role.VIEWER: {P.READ},
     Role.AUDITOR: {P.READ, P.AUDIT},
+    Role.IDENTITY_VIGILANCE: {P.READ, P.REENTER_PAPER, P.DECIDE_IDENTITY, P.WRITE_LOGBOOK},
 }
 
 

@@ -12,6 +12,7 @@ from bascule.crisis.plans import PHASES, Plan, default_plan
 from bascule.crisis.records import actor_name, aware, check
 from bascule.crisis.roles import Actor, Permission
 from bascule.errors import BasculeError, UnknownEntityError
+from bascule.recovery.completeness import check_closable
 from bascule.store import journal, kinds
 from bascule.store.canonical import canonical_instant
 from bascule.store.database import Database
@@ -183,6 +184,8 @@ def change_phase(
         incident = require_incident(session, incident_id)
         if incident.phase == to:
             raise IncidentError(f"incident {incident_id} is already in phase {to!r}")
+        if to == "closed":
+            check_closable(session, incident_id)
         now = db.clock.now()
         change = Change(
             kinds.INCIDENT_PHASE_CHANGED,

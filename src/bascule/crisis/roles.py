@@ -19,6 +19,7 @@ class Role(StrEnum):
     CLERK = "clerk"
     VIEWER = "viewer"
     AUDITOR = "auditor"
+    IDENTITY_VIGILANCE = "identity-vigilance"
 
 
 class Permission(StrEnum):
@@ -34,24 +35,38 @@ class Permission(StrEnum):
     ISSUE_SITREP = "issue-sitrep"
     DECIDE_ALERT = "decide-alert"
     PRINT_PAPER = "print-paper"
+    REENTER_PAPER = "reenter-paper"
+    DECIDE_IDENTITY = "decide-identity"
+    RESOLVE_CONFLICT = "resolve-conflict"
 
 
 _EVERYONE = frozenset({Permission.READ})
 
 GRANTS: dict[Role, frozenset[Permission]] = {
-    Role.CRISIS_LEAD: frozenset(Permission) - {Permission.AUDIT},
+    Role.CRISIS_LEAD: frozenset(Permission) - {Permission.AUDIT, Permission.DECIDE_IDENTITY},
     Role.SITE_MANAGER: _EVERYONE
     | {
         Permission.REPORT_STATUS,
         Permission.WRITE_LOGBOOK,
         Permission.UPDATE_TASK,
         Permission.PRINT_PAPER,
+        Permission.REENTER_PAPER,
+        Permission.RESOLVE_CONFLICT,
     },
     Role.OR_SCHEDULER: _EVERYONE
-    | {Permission.WRITE_LOGBOOK, Permission.UPDATE_TASK, Permission.PRINT_PAPER},
-    Role.CLERK: _EVERYONE | {Permission.WRITE_LOGBOOK, Permission.PRINT_PAPER},
+    | {
+        Permission.WRITE_LOGBOOK,
+        Permission.UPDATE_TASK,
+        Permission.PRINT_PAPER,
+        Permission.RESOLVE_CONFLICT,
+    },
+    Role.CLERK: _EVERYONE
+    | {Permission.WRITE_LOGBOOK, Permission.PRINT_PAPER, Permission.REENTER_PAPER},
     Role.VIEWER: _EVERYONE,
     Role.AUDITOR: _EVERYONE | {Permission.AUDIT},
+    # The identity-vigilance cell: the only ones who link or separate identities by hand.
+    Role.IDENTITY_VIGILANCE: _EVERYONE
+    | {Permission.REENTER_PAPER, Permission.DECIDE_IDENTITY, Permission.WRITE_LOGBOOK},
 }
 
 # Plan roles whose tasks an application role may tick without being crisis lead.

@@ -17,8 +17,9 @@ from typing import Any
 from sqlalchemy import bindparam, func, insert, select, update
 from sqlalchemy.orm import Session
 
-# Imported for its side effect: it registers the crisis cell's projectors.
-import bascule.store.projections_crisis  # noqa: F401
+# Imported for their side effect: they register the crisis cell's and recovery's projectors.
+import bascule.store.projections_crisis
+import bascule.store.projections_recovery  # noqa: F401
 from bascule.errors import JournalIntegrityError
 from bascule.store.canonical import canonical_instant, canonical_json
 from bascule.store.kinds import (

@@ -14,6 +14,7 @@ from bascule.store import kinds
 from bascule.store.canonical import parse_instant
 from bascule.store.projections import projector
 from bascule.store.tables import (
+    ClosureWaiverRow,
     CrisisTaskRow,
     IncidentEventRow,
     IncidentRow,
@@ -334,3 +335,19 @@ def _alerts_decided(session: Session, payloads: list[dict[str, Any]]) -> None:
         )
         if p["incident_id"] is not None:
             _timeline(session, p["incident_id"], p["at"], p["by"], kind="alert", p=p)
+
+
+@projector(kinds.INCIDENT_CLOSURE_WAIVED)
+def _closure_waived(session: Session, payloads: list[dict[str, Any]]) -> None:
+    for p in payloads:
+        session.execute(
+            table_of(ClosureWaiverRow).insert(),
+            {
+                "incident_id": p["incident_id"],
+                "reason": p["reason"],
+                "outstanding": p["outstanding"],
+                "waived_by": p["by"],
+                "waived_at": parse_instant(p["at"]),
+            },
+        )
+        _timeline(session, p["incident_id"], p["at"], p["by"], kind="waiver", p=p)

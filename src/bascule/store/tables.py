@@ -571,3 +571,92 @@ class SecurityAlertRow(Base):
     status: Mapped[str] = mapped_column(String(20))
     incident_id: Mapped[str | None] = mapped_column(String(40))
     decided_by: Mapped[str | None] = mapped_column(String(120))
+
+
+class RecoveryFormRow(Base):
+    """A paper form being re-entered: from its scan to its confirmation by a human."""
+
+    __tablename__ = "recovery_forms"
+
+    form_id: Mapped[str] = mapped_column(String(12), primary_key=True)
+    form_type: Mapped[str] = mapped_column(String(3))
+    site_id: Mapped[str] = mapped_column(String(40), index=True)
+    ward_id: Mapped[str | None] = mapped_column(String(40))
+    patient_id: Mapped[str | None] = mapped_column(String(40))
+    case_id: Mapped[str | None] = mapped_column(String(40))
+    critical: Mapped[bool] = mapped_column(Boolean)
+    status: Mapped[str] = mapped_column(String(20))
+    opened_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    opened_by: Mapped[str] = mapped_column(String(120))
+    decisions: Mapped[dict[str, Any]] = mapped_column(JSON)
+    decided_by: Mapped[str | None] = mapped_column(String(120))
+    final_values: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    confirmed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    confirmed_by: Mapped[str | None] = mapped_column(String(120))
+
+
+class RecoveryEntryRow(Base):
+    """One typing of a form by one clerk (pass 1, or pass 2 for double entry)."""
+
+    __tablename__ = "recovery_entries"
+
+    form_id: Mapped[str] = mapped_column(String(12), primary_key=True)
+    pass_number: Mapped[int] = mapped_column(Integer, primary_key=True)
+    clerk: Mapped[str] = mapped_column(String(120))
+    values: Mapped[dict[str, Any]] = mapped_column(JSON)
+    status: Mapped[str] = mapped_column(String(20))
+    saved_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class IdentityMatchRow(Base):
+    """An identity typed from paper, matched against the patient index, and what was decided."""
+
+    __tablename__ = "identity_matches"
+
+    form_id: Mapped[str] = mapped_column(String(12), primary_key=True)
+    site_id: Mapped[str] = mapped_column(String(40), index=True)
+    outcome: Mapped[str] = mapped_column(String(20))
+    status: Mapped[str] = mapped_column(String(20), index=True)
+    patient_id: Mapped[str | None] = mapped_column(String(40))
+    score: Mapped[float | None] = mapped_column(Float)
+    typed: Mapped[dict[str, Any]] = mapped_column(JSON)
+    candidates: Mapped[list[dict[str, Any]]] = mapped_column(JSON)
+    matched_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    decided_by: Mapped[str | None] = mapped_column(String(120))
+    decided_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class RecoveryConflictRow(Base):
+    """A confirmed paper value that disagrees with what was recorded centrally meanwhile."""
+
+    __tablename__ = "recovery_conflicts"
+
+    id: Mapped[str] = mapped_column(String(80), primary_key=True)
+    form_id: Mapped[str] = mapped_column(String(12), index=True)
+    site_id: Mapped[str] = mapped_column(String(40))
+    patient_id: Mapped[str | None] = mapped_column(String(40))
+    case_id: Mapped[str | None] = mapped_column(String(40))
+    field: Mapped[str] = mapped_column(String(60))
+    paper_value: Mapped[str] = mapped_column(Text)
+    paper_by: Mapped[str] = mapped_column(String(120))
+    paper_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    central_value: Mapped[str] = mapped_column(Text)
+    central_by: Mapped[str] = mapped_column(String(120))
+    central_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    status: Mapped[str] = mapped_column(String(20), index=True)
+    resolution: Mapped[str | None] = mapped_column(String(20))
+    note: Mapped[str] = mapped_column(Text)
+    resolved_by: Mapped[str | None] = mapped_column(String(120))
+    resolved_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class ClosureWaiverRow(Base):
+    """The explicit decision to close an incident with recovery work still outstanding."""
+
+    __tablename__ = "closure_waivers"
+
+    incident_id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    reason: Mapped[str] = mapped_column(Text)
+    outstanding: Mapped[dict[str, Any]] = mapped_column(JSON)
+    waived_by: Mapped[str] = mapped_column(String(120))
+    waived_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))

@@ -1,0 +1,1 @@
+"""Recovery after the crisis: re-entry of paper, verification, identity matching, reconciliation."""
