@@ -35,10 +35,11 @@ class Printed:
     codes: dict[FormType, FormCode]
 
 
-def _packet(codes: list[FormCode]) -> Change:
+def packet(codes: list[FormCode], packet_id: str = "packet-1") -> Change:
+    """The journal entry of a packet of blank forms printed for Rennes."""
     payload = {
         "schema": 1,
-        "id": "packet-1",
+        "id": packet_id,
         "site_id": "rennes",
         "day": "2026-11-30",
         "issued_at": canonical_instant(INCIDENT_START),
@@ -62,7 +63,7 @@ def _packet(codes: list[FormCode]) -> Change:
             for n, code in enumerate(codes, start=1)
         ],
     }
-    return Change(kinds.PAPER_PACKET_ISSUED, "paper_packet", "packet-1", payload, "rennes")
+    return Change(kinds.PAPER_PACKET_ISSUED, "paper_packet", packet_id, payload, "rennes")
 
 
 @pytest.fixture
@@ -82,7 +83,7 @@ def printed(db_url: str) -> Iterator[tuple[Database, SimulatedClock, Printed]]:
             FormType.OR_LIST,
         )
     }
-    record(db, [_packet(list(codes.values()))])
+    record(db, [packet(list(codes.values()))])
     try:
         yield db, clock, Printed(codes)
     finally:

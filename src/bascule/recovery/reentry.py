@@ -22,6 +22,7 @@ from bascule.paper.codes import FormCode, FormCodeError, display_form_id, normal
 from bascule.paper.model import FormType
 from bascule.recovery.double_entry import compare, resolve
 from bascule.recovery.forms import CRITICAL_DEFAULT, critical_fields, validate
+from bascule.recovery.reconcile import surgical_record_changes
 from bascule.store import journal, kinds
 from bascule.store.canonical import canonical_instant
 from bascule.store.database import Database
@@ -343,8 +344,14 @@ def confirm_form(
             "by": confirmer,
             "at": canonical_instant(now),
         }
-        change = Change(
-            kinds.RECOVERY_FORM_CONFIRMED, "paper_form", form_id, payload, site_id=form.site_id
-        )
-        journal.append(session, [change], actor=confirmer, at=now)
+        found = [
+            Change(
+                kinds.RECOVERY_FORM_CONFIRMED, "paper_form", form_id, payload, site_id=form.site_id
+            )
+        ]
+        if form.form_type == FormType.SURGICAL_RECORD.value:
+            found += surgical_record_changes(
+                session, form, final, by=confirmer, at=now, window_start=window.start
+            )
+        journal.append(session, found, actor=confirmer, at=now)
     return final
