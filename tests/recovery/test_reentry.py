@@ -4,6 +4,7 @@ from bascule.clock import SimulatedClock
 from bascule.crisis.roles import Forbidden
 from bascule.paper.codes import FormCode, display_form_id, new_form_id
 from bascule.paper.model import FormType
+from bascule.recovery.completeness import error_rates
 from bascule.recovery.reentry import (
     ReentryError,
     confirm_form,
@@ -12,6 +13,7 @@ from bascule.recovery.reentry import (
     open_form,
     require_form,
     save_entry,
+    void_form,
 )
 from bascule.store import journal
 from bascule.store.database import Database
@@ -129,3 +131,32 @@ def test_opening_twice_is_harmless(printed: Setup) -> None:
     with db.reading() as session:
         kinds = [entry.kind for entry in journal.tail(session, 3)]
     assert kinds.count("recovery.form_opened") == 1
+
+
+def test_error_rates_count_the_fields_a_third_person_did_not_keep(printed: Setup) -> None:
+    db, _, paper = printed
+    form_id = open_form(db, ALICE, paper.codes[FormType.ADMISSION].payload())
+    save_entry(db, ALICE, form_id, ADMISSION, submit=True, window=WINDOW)
+    save_entry(db, BOB, form_id, ADMISSION | {"sex": "M"}, submit=True, window=WINDOW)
+    decide_fields(db, CAROL, form_id, {"sex": "first"})
+    with db.reading() as session:
+        rates = error_rates(session)
+    fields = rates["web:alice"].fields_typed
+    assert fields == rates["web:bob"].fields_typed > 0
+    assert (rates["web:alice"].errors, rates["web:bob"].errors) == (0, 1)
+    assert rates["web:bob"].rate == pytest.approx(1 / fields)
+
+
+def test_a_blank_form_handed_back_unused_is_voided_not_typed(printed: Setup) -> None:
+    db, _, paper = printed
+    form_id = open_form(db, ALICE, paper.codes[FormType.TRANSFER].payload())
+    with pytest.raises(ReentryError, match="reason"):
+        void_form(db, ALICE, form_id, "")
+    void_form(db, ALICE, form_id, "inutilisé")
+    assert _status(db, form_id) == "void"
+    with pytest.raises(ReentryError, match="past typing"):
+        save_entry(db, ALICE, form_id, {"reason": "x"}, submit=False, window=WINDOW)
+    typed = open_form(db, ALICE, paper.codes[FormType.REQUEST].payload())
+    save_entry(db, ALICE, typed, {"exam": "NFS"}, submit=False, window=WINDOW)
+    with pytest.raises(ReentryError, match="it is confirmed, not voided"):
+        void_form(db, ALICE, typed, "inutilisé")

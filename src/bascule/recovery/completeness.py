@@ -14,6 +14,9 @@ from bascule.crisis.records import actor_name, check
 from bascule.crisis.roles import Actor, Permission
 from bascule.domain.cases import CaseStatus
 from bascule.errors import BasculeError
+from bascule.paper.model import FormType
+from bascule.recovery.double_entry import DoubleEntry, ErrorRate, clerk_error_rates
+from bascule.recovery.forms import critical_fields
 from bascule.recovery.reentry import TYPED_FORMS
 from bascule.store import journal, kinds
 from bascule.store.canonical import canonical_instant
@@ -29,7 +32,7 @@ from bascule.store.tables import (
     SurgicalCaseRow,
 )
 
-STAGES = ("issued", "returned", "typed", "double_checked", "confirmed")
+STAGES = ("issued", "returned", "typed", "double_checked", "confirmed", "voided")
 
 
 class OutstandingError(BasculeError):
@@ -48,11 +51,12 @@ class FormCounts:
     critical: int = 0
     double_checked: int = 0
     confirmed: int = 0
+    voided: int = 0
 
     @property
     def outstanding(self) -> int:
-        """Issued forms not yet confirmed."""
-        return self.issued - self.confirmed
+        """Issued forms neither confirmed nor handed back unused."""
+        return self.issued - self.confirmed - self.voided
 
 
 @dataclass
@@ -113,6 +117,7 @@ def completeness(session: Session, site_id: str | None = None) -> Completeness:
         counts.critical += typed.critical
         counts.double_checked += typed.critical and submitted[form.form_id] >= 2
         counts.confirmed += typed.status == "confirmed"
+        counts.voided += typed.status == "void"
     result = Completeness(
         forms=sorted(by_place.values(), key=lambda c: (c.site_id, c.ward_id or ""))
     )
@@ -172,3 +177,33 @@ def waive_closure(db: Database, actor: Actor | str, incident_id: str, reason: st
         }
         change = Change(kinds.INCIDENT_CLOSURE_WAIVED, "incident", incident_id, payload)
         journal.append(session, [change], actor=actor_name(actor), at=now)
+
+
+def error_rates(session: Session, site_id: str | None = None) -> dict[str, ErrorRate]:
+    """Per clerk, from every form typed twice: the share of their fields not kept."""
+    forms = select(RecoveryFormRow).where(RecoveryFormRow.critical.is_(True))
+    if site_id is not None:
+        forms = forms.where(RecoveryFormRow.site_id == site_id)
+    records = []
+    for form in session.scalars(forms):
+        typed = {
+            entry.pass_number: entry
+            for entry in session.scalars(
+                select(RecoveryEntryRow).where(
+                    RecoveryEntryRow.form_id == form.form_id,
+                    RecoveryEntryRow.status == "submitted",
+                )
+            )
+        }
+        if len(typed) < 2 or form.status in ("typing", "second_entry", "to_decide"):
+            continue
+        form_type = FormType(form.form_type)
+        records.append(
+            DoubleEntry(
+                typed[1].clerk,
+                typed[2].clerk,
+                critical_fields(form_type, frozenset({form_type})),
+                dict(form.decisions),
+            )
+        )
+    return clerk_error_rates(records)

@@ -12,10 +12,10 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from bascule.crisis.records import actor_name, check
+from bascule.crisis.records import actor_name, aware, check
 from bascule.crisis.roles import Actor, Permission
 from bascule.errors import BasculeError, UnknownEntityError
 from bascule.paper.codes import FormCode, FormCodeError, display_form_id, normalise_form_id
@@ -27,7 +27,7 @@ from bascule.store import journal, kinds
 from bascule.store.canonical import canonical_instant
 from bascule.store.database import Database
 from bascule.store.journal import Change
-from bascule.store.tables import PaperFormRow, RecoveryEntryRow, RecoveryFormRow
+from bascule.store.tables import IncidentRow, PaperFormRow, RecoveryEntryRow, RecoveryFormRow
 
 TYPED_FORMS = frozenset(
     {
@@ -227,7 +227,7 @@ def save_entry(
         journal.lock(session)
         form = require_form(session, form_id)
         check(actor, Permission.REENTER_PAPER, form.site_id)
-        if form.status in ("to_decide", "to_confirm", "confirmed"):
+        if form.status in ("to_decide", "to_confirm", "confirmed", "void"):
             raise ReentryError(
                 f"form {display_form_id(form_id)} is past typing ({form.status.replace('_', ' ')})"
             )
@@ -355,3 +355,38 @@ def confirm_form(
             )
         journal.append(session, found, actor=confirmer, at=now)
     return final
+
+
+def void_form(db: Database, actor: Actor | str, form_id: str, reason: str) -> None:
+    """Account for a form handed back unused (a blank admission form nobody needed)."""
+    if len(reason.strip()) < 3:
+        raise ReentryError("field 'reason': say why the form is void (e.g. 'unused')")
+    with db.writing() as session:
+        journal.lock(session)
+        form = require_form(session, form_id)
+        check(actor, Permission.REENTER_PAPER, form.site_id)
+        if form.status != "typing" or entries_of(session, form_id):
+            raise ReentryError(
+                f"form {display_form_id(form_id)} was typed: it is confirmed, not voided"
+            )
+        now = db.clock.now()
+        payload = {
+            "form_id": form_id,
+            "reason": reason.strip(),
+            "by": actor_name(actor),
+            "at": canonical_instant(now),
+        }
+        change = Change(
+            kinds.RECOVERY_FORM_VOIDED, "paper_form", form_id, payload, site_id=form.site_id
+        )
+        journal.append(session, [change], actor=actor_name(actor), at=now)
+
+
+def incident_window(session: Session, now: datetime) -> Window:
+    """From the declaration of the latest incident to now: where paper times must fall."""
+    declared = session.scalar(select(func.max(IncidentRow.declared_at)))
+    if declared is None:
+        raise ReentryError(
+            "no incident was declared: re-entry checks the times typed against its window"
+        )
+    return Window(aware(declared), now)

@@ -97,6 +97,19 @@ def _forms_confirmed(session: Session, payloads: list[dict[str, Any]]) -> None:
         )
 
 
+@projector(kinds.RECOVERY_FORM_VOIDED)
+def _forms_voided(session: Session, payloads: list[dict[str, Any]]) -> None:
+    for p in payloads:
+        _set_form(
+            session,
+            p["form_id"],
+            status="void",
+            final_values={"void_reason": p["reason"]},
+            confirmed_at=parse_instant(p["at"]),
+            confirmed_by=p["by"],
+        )
+
+
 @projector(kinds.IDENTITY_MATCHED)
 def _identities_matched(session: Session, payloads: list[dict[str, Any]]) -> None:
     session.execute(
