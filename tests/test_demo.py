@@ -42,3 +42,15 @@ def test_demo_synthesises_verifies_builds_kits_runs_an_agent_prints_paper_and_re
     assert (tmp_path / "replan" / "gantt-saint-nazaire-before.svg").exists()
     again = CliRunner().invoke(app, [*DEMO, "--out", str(tmp_path)])
     assert again.exit_code == 0, again.output  # a second run starts afresh
+    crisis_dir = tmp_path / "crisis"
+    assert (crisis_dir / "credentials.txt").read_text(encoding="utf-8").count("\t") == 2 * 9
+    (sitrep,) = crisis_dir.glob("sitrep-*.pdf")
+    assert sitrep.read_bytes().startswith(b"%PDF")
+    assert "proposed to the crisis lead" in result.output
+    assert re.search(r"incident INC-\d{8}-1 declared; the plan became \d+ tasks", result.output)
+    typed = re.search(r"(\d+) forms typed \((\d+) of them twice\)", result.output)
+    assert typed is not None
+    assert int(typed.group(2)) > 0
+    assert "1 decided by the identity-vigilance referent" in result.output
+    assert "→ paper kept" in result.output
+    assert re.search(r"incident INC-\d{8}-1 closed: nothing outstanding", result.output)

@@ -25,6 +25,7 @@ from bascule.kit.agent_cli import agent, token_app
 from bascule.kit.cli import kit_app
 from bascule.paper.cli import paper_app
 from bascule.planning.ihtc.cli import ihtc_app
+from bascule.recovery.cli import recovery_app
 from bascule.replan.cli import replan_command
 from bascule.store import changes, journal, queries
 from bascule.store.migrate import current_revision, head_revision, upgrade
@@ -73,6 +74,7 @@ app.command("mllp")(mllp)
 app.command("feeds")(feeds)
 app.command("replan")(replan_command)
 kit_app.add_typer(token_app, name="token")
+app.add_typer(recovery_app, name="recovery")
 app.command("agent")(agent)
 
 

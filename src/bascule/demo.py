@@ -6,17 +6,19 @@ from pathlib import Path
 from rich.console import Console
 from rich.table import Table
 
+from bascule.clock import SimulatedClock
 from bascule.crisis.demo import run_crisis_demo
 from bascule.errors import JournalIntegrityError
 from bascule.ingest.demo import run_ingest_demo
 from bascule.kit.demo import AGENT_SITE, run_kit_demo
 from bascule.paper.demo import PAPER_SITE, run_paper_demo
 from bascule.progress import progress_bars
+from bascule.recovery.demo import demo_day_start, run_recovery_demo
 from bascule.replan.demo import run_replan_demo
 from bascule.store import journal, queries
 from bascule.store.database import Database
 from bascule.store.migrate import upgrade
-from bascule.synth.group import synthesise
+from bascule.synth.group import first_monday, synthesise
 
 DEMO_DB_NAME = "bascule-demo.sqlite3"
 
@@ -70,8 +72,20 @@ def run_demo(
         paper = run_paper_demo(db, out, console)
         console.rule("[bold]7. Re-planning the operating rooms (Rennes and Saint-Nazaire at 50 %)")
         replanned = run_replan_demo(db, out, console, time_limit=replan_seconds)
-        console.rule("[bold]8. Crisis cell: alert, incident, plan, status, logbook, SITREP")
-        crisis = run_crisis_demo(db, out, console)
+        # The crisis and its recovery play on a simulated clock from 06:40 on the first
+        # crisis day, the day the paper was printed for, so that paper times make sense.
+        day = first_monday(db.clock.now().date())
+        clock = SimulatedClock(demo_day_start(day))
+        crisis_db = Database(f"sqlite:///{path}", clock=clock)
+        try:
+            console.rule("[bold]8. Crisis cell: alert, incident, plan, status, logbook, SITREP")
+            crisis = run_crisis_demo(crisis_db, out, console)
+            console.rule("[bold]9. Recovery: Rennes's day of paper typed back, nothing left")
+            recovered = run_recovery_demo(
+                crisis_db, clock, console, day=day, credentials=crisis.credentials
+            )
+        finally:
+            crisis_db.dispose()
         entries = _verified(db)
     finally:
         db.dispose()
@@ -108,6 +122,10 @@ def run_demo(
             highlight=False,
         )
     console.print(f"          every account and password: {crisis.credentials}")
+    console.print(
+        f"recovery: {recovered.typed} forms typed, {recovered.voided} unused; "
+        f"bascule --db sqlite:///{path} recovery status"
+    )
     console.print(f"audit:    bascule --db sqlite:///{path} journal verify")
     return path
 

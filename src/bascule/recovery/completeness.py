@@ -7,7 +7,7 @@ waives it explicitly; the waiver is journaled with what was still outstanding.
 from collections import Counter
 from dataclasses import dataclass, field
 
-from sqlalchemy import func, select
+from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.orm import Session
 
 from bascule.crisis.records import actor_name, check
@@ -25,6 +25,7 @@ from bascule.store.journal import Change
 from bascule.store.tables import (
     ClosureWaiverRow,
     IdentityMatchRow,
+    IncidentRow,
     PaperFormRow,
     RecoveryConflictRow,
     RecoveryEntryRow,
@@ -109,8 +110,9 @@ def completeness(session: Session, site_id: str | None = None) -> Completeness:
             (form.site_id, form.ward_id), FormCounts(form.site_id, form.ward_id)
         )
         counts.issued += 1
-        counts.returned += form.returned_at is not None
         typed = recovered.get(form.form_id)
+        # A form opened for re-entry was in someone's hands: it came back, scanned or not.
+        counts.returned += form.returned_at is not None or typed is not None
         if typed is None:
             continue
         counts.typed += submitted[form.form_id] > 0
@@ -126,7 +128,21 @@ def completeness(session: Session, site_id: str | None = None) -> Completeness:
     if site_id is not None:
         identities = identities.where(IdentityMatchRow.site_id == site_id)
         conflicts = conflicts.where(RecoveryConflictRow.site_id == site_id)
-    result.identities_pending = int(session.scalar(identities) or 0)
+    # A confirmed admission not matched yet is an identity nobody has checked.
+    unmatched = (
+        select(func.count())
+        .select_from(RecoveryFormRow)
+        .where(
+            RecoveryFormRow.form_type == FormType.ADMISSION.value,
+            RecoveryFormRow.status == "confirmed",
+            RecoveryFormRow.form_id.not_in(select(IdentityMatchRow.form_id)),
+        )
+    )
+    if site_id is not None:
+        unmatched = unmatched.where(RecoveryFormRow.site_id == site_id)
+    result.identities_pending = int(session.scalar(identities) or 0) + int(
+        session.scalar(unmatched) or 0
+    )
     result.conflicts_pending = int(session.scalar(conflicts) or 0)
     waiting = (
         select(func.count())
@@ -165,6 +181,9 @@ def waive_closure(db: Database, actor: Actor | str, incident_id: str, reason: st
         raise BasculeError("field 'reason': say why the incident may close with work outstanding")
     with db.writing() as session:
         journal.lock(session)
+        incident = session.get(IncidentRow, incident_id)
+        if incident is None or incident.phase == "closed":
+            raise BasculeError(f"field 'incident_id': no open incident {incident_id!r}")
         if session.get(ClosureWaiverRow, incident_id) is not None:
             raise BasculeError(f"incident {incident_id} already has a closure waiver")
         now = db.clock.now()
@@ -179,31 +198,48 @@ def waive_closure(db: Database, actor: Actor | str, incident_id: str, reason: st
         journal.append(session, [change], actor=actor_name(actor), at=now)
 
 
+def _filled(value: object) -> bool:
+    return value is not None and str(value).strip() != ""
+
+
+def _double_entry(
+    form: RecoveryFormRow, first: RecoveryEntryRow, second: RecoveryEntryRow
+) -> DoubleEntry:
+    """A settled double entry rebuilt from the store.
+
+    The fields compared are the form's critical fields that either clerk filled in: a
+    field both left empty was not typed, so it counts neither as typed nor as an error.
+    """
+    form_type = FormType(form.form_type)
+    decisions = {name: str(choice) for name, choice in (form.decisions or {}).items()}
+    fields = tuple(
+        name
+        for name in critical_fields(form_type, frozenset({form_type}))
+        if name in decisions or _filled(first.values.get(name)) or _filled(second.values.get(name))
+    )
+    return DoubleEntry(first.clerk, second.clerk, fields, decisions)
+
+
 def error_rates(session: Session, site_id: str | None = None) -> dict[str, ErrorRate]:
-    """Per clerk, from every form typed twice: the share of their fields not kept."""
-    forms = select(RecoveryFormRow).where(RecoveryFormRow.critical.is_(True))
+    """Per clerk, from every settled double entry: the share of their fields not kept."""
+    settled: list[ColumnElement[bool]] = [
+        RecoveryFormRow.critical.is_(True),
+        RecoveryFormRow.status.in_(("to_confirm", "confirmed")),
+    ]
     if site_id is not None:
-        forms = forms.where(RecoveryFormRow.site_id == site_id)
+        settled.append(RecoveryFormRow.site_id == site_id)
+    passes: dict[str, dict[int, RecoveryEntryRow]] = {}
+    typed = (
+        select(RecoveryEntryRow)
+        .join(RecoveryFormRow, RecoveryFormRow.form_id == RecoveryEntryRow.form_id)
+        .where(*settled, RecoveryEntryRow.status == "submitted")
+    )
+    for entry in session.scalars(typed):
+        passes.setdefault(entry.form_id, {})[entry.pass_number] = entry
     records = []
+    forms = select(RecoveryFormRow).where(*settled).order_by(RecoveryFormRow.form_id)
     for form in session.scalars(forms):
-        typed = {
-            entry.pass_number: entry
-            for entry in session.scalars(
-                select(RecoveryEntryRow).where(
-                    RecoveryEntryRow.form_id == form.form_id,
-                    RecoveryEntryRow.status == "submitted",
-                )
-            )
-        }
-        if len(typed) < 2 or form.status in ("typing", "second_entry", "to_decide"):
-            continue
-        form_type = FormType(form.form_type)
-        records.append(
-            DoubleEntry(
-                typed[1].clerk,
-                typed[2].clerk,
-                critical_fields(form_type, frozenset({form_type})),
-                dict(form.decisions),
-            )
-        )
+        both = passes.get(form.form_id, {})
+        if 1 in both and 2 in both:
+            records.append(_double_entry(form, both[1], both[2]))
     return clerk_error_rates(records)

@@ -40,6 +40,9 @@ TYPED_FORMS = frozenset(
 )
 
 
+NO_INCIDENT = "declare the incident first: re-entry checks times against its window"
+
+
 class ReentryError(BasculeError):
     """A re-entry step refused, with the form and the reason."""
 
@@ -386,7 +389,5 @@ def incident_window(session: Session, now: datetime) -> Window:
     """From the declaration of the latest incident to now: where paper times must fall."""
     declared = session.scalar(select(func.max(IncidentRow.declared_at)))
     if declared is None:
-        raise ReentryError(
-            "no incident was declared: re-entry checks the times typed against its window"
-        )
+        raise ReentryError(NO_INCIDENT)
     return Window(aware(declared), now)

@@ -67,7 +67,7 @@ def problem_from_store(session: Session, scenario: Scenario) -> StoreProblem:
         )
         .order_by(SurgicalCaseRow.id)
     ).all()
-    cases = tuple(_case(row) for row in rows)
+    cases = tuple(case_from_row(row) for row in rows)
     frozen = set(scenario.frozen)
     for case in cases:
         if case.status is CaseStatus.DONE or (
@@ -125,7 +125,8 @@ def _surgeons(session: Session) -> tuple[Surgeon, ...]:
     )
 
 
-def _case(row: SurgicalCaseRow) -> SurgicalCase:
+def case_from_row(row: SurgicalCaseRow) -> SurgicalCase:
+    """The domain case a table row holds."""
     booking = None
     if row.booked_day is not None and row.booked_theatre_id is not None:
         booking = Booking(row.booked_day, row.booked_theatre_id, row.booked_start_minute or 0)

@@ -11,7 +11,18 @@ from bascule.crisis.alert_rules import default_rules, load_rules
 from bascule.store.database import Database
 from bascule.web.auth import install_auth
 from bascule.web.errors import install_error_handlers
-from bascule.web.routers import alerts, auth, crisis, feeds, health, kits, paper, sites
+from bascule.web.routers import (
+    alerts,
+    auth,
+    crisis,
+    feeds,
+    health,
+    kits,
+    paper,
+    recovery,
+    recovery_queues,
+    sites,
+)
 from bascule.web.security import SecurityHeadersMiddleware
 
 STATIC = Path(__file__).with_name("static")
@@ -44,4 +55,6 @@ def create_app(db: Database) -> FastAPI:
     app.include_router(crisis.router)
     app.include_router(feeds.router)
     app.include_router(alerts.router)
+    app.include_router(recovery.router)
+    app.include_router(recovery_queues.router)
     return app

@@ -20,6 +20,7 @@ NAV: tuple[tuple[str, str, Permission], ...] = (
     ("/crisis", "nav.crisis", Permission.READ),
     ("/incidents", "nav.incidents", Permission.READ),
     ("/alerts", "nav.alerts", Permission.READ),
+    ("/recovery", "nav.recovery", Permission.READ),
     ("/audit", "nav.audit", Permission.AUDIT),
 )
 

@@ -150,6 +150,289 @@ MESSAGES: dict[str, dict[str, str]] = {
         "alerts.field.sites": "Sites touchés",
         "alerts.field.systems": "Systèmes touchés",
         # crisis.*
+        "recovery.identities.title": "Identitovigilance des admissions ressaisies",
+        "recovery.identities.intro": (
+            "Chaque admission confirmée est rapprochée de l'index des patients. Un rapprochement "
+            "sûr est lié d'office ; un rapprochement douteux attend ici qu'une personne de la "
+            "cellule d'identitovigilance compare les traits et décide : lier à l'un des "
+            "candidats, ou créer une nouvelle identité provisoire. Rien n'est fusionné : un lien "
+            "s'annule."
+        ),
+        "recovery.identities.matched": (
+            "Rapprochement fait : {linked} liée(s) d'office, {queued} en attente de décision, "
+            "{new} nouvelle(s) identité(s) provisoire(s)."
+        ),
+        "recovery.identities.unmatched": "Admissions confirmées pas encore rapprochées : {count}.",
+        "recovery.identities.match": "Rapprocher les admissions confirmées",
+        "recovery.identities.read_only": (
+            "Consultation seule : seule la cellule d'identitovigilance lie ou sépare les identités."
+        ),
+        "recovery.identities.queue": "Identités à décider",
+        "recovery.identities.queue_empty": "Aucune identité n'attend de décision.",
+        "recovery.identities.form": "Formulaire {form}",
+        "recovery.identities.downtime": "n° de secours {id}",
+        "recovery.identities.matched_at": "Rapprochée le {moment}",
+        "recovery.identities.see_form": "voir le formulaire",
+        "recovery.identities.col.trait": "Trait",
+        "recovery.identities.col.typed": "Saisi sur le papier",
+        "recovery.identities.col.candidate": "Candidat {number} : {patient}",
+        "recovery.identities.col.score": "Score (bits)",
+        "recovery.identities.col.vetoes": "Veto",
+        "recovery.identities.col.by": "Par",
+        "recovery.identities.col.at": "Le",
+        "recovery.identities.col.undo": "Annuler",
+        "recovery.identities.no_veto": "aucun",
+        "recovery.identities.unknown_patient": "(absent de l'index)",
+        "recovery.identities.link": "Lier à ce patient",
+        "recovery.identities.new": "Nouvelle identité provisoire",
+        "recovery.identities.new_help": (
+            "Aucun candidat n'est cette personne : une nouvelle identité provisoire est créée "
+            "avec les traits saisis et le n° de secours."
+        ),
+        "recovery.identities.unlink": "Annuler le lien",
+        "recovery.identities.recent": "Identités décidées récemment ({count} au plus)",
+        "recovery.identities.automatic": "rapprochement automatique",
+        "recovery.identities.status.linked": "liée",
+        "recovery.identities.status.new": "nouvelle identité provisoire",
+        "recovery.identities.status.queued": "en attente",
+        "recovery.identities.done.linked": (
+            "Formulaire {form} : identité liée au patient {patient}."
+        ),
+        "recovery.identities.done.new": (
+            "Formulaire {form} : nouvelle identité provisoire {patient}."
+        ),
+        "recovery.identities.done.queued": (
+            "Formulaire {form} : lien annulé, l'identité attend une nouvelle décision."
+        ),
+        "recovery.identities.pair": "{trait} : {level}",
+        "recovery.identities.trait.family_name": "nom de famille",
+        "recovery.identities.trait.given_name": "prénom",
+        "recovery.identities.trait.birth_date": "date de naissance",
+        "recovery.identities.trait.sex": "sexe",
+        "recovery.identities.trait.birth_place": "lieu de naissance",
+        "recovery.identities.trait.nir": "NIR",
+        "recovery.identities.trait.names": "noms",
+        "recovery.identities.level.exact": "identique",
+        "recovery.identities.level.equal": "identique",
+        "recovery.identities.level.part_of_a_compound_name": "partie d'un nom composé",
+        "recovery.identities.level.another_of_the_given_names": "un autre des prénoms",
+        "recovery.identities.level.same_sound": "même son",
+        "recovery.identities.level.one_keystroke_off": "une frappe d'écart",
+        "recovery.identities.level.similar_spelling": "orthographe voisine",
+        "recovery.identities.level.different": "différent",
+        "recovery.identities.level.missing": "absent",
+        "recovery.identities.level.day_and_month_transposed": "jour et mois inversés",
+        "recovery.identities.level.one_digit_wrong_or_two_swapped": (
+            "un chiffre faux ou deux inversés"
+        ),
+        "recovery.identities.level.within_a_month": "à moins d'un mois",
+        "recovery.identities.level.same_year": "même année",
+        "recovery.identities.level.typed_nir_fails_its_key": "NIR saisi : clé fausse",
+        "recovery.identities.level.typed_nir_contradicts_the_birth_date_or_sex": (
+            "NIR saisi contraire à la date de naissance ou au sexe"
+        ),
+        "recovery.identities.level.family_and_given_name_swapped": "nom et prénom inversés",
+        "recovery.identities.veto.no_name_agrees": "aucun nom ne concorde",
+        "recovery.conflicts.title": "Conflits avec le dossier central",
+        "recovery.conflicts.intro": (
+            "Le papier confirmé dit une chose, le dossier central, modifié pendant l'incident, "
+            "en dit une autre. Rien n'est écrasé : comparez les deux versions, leurs auteurs et "
+            "leurs heures, puis gardez l'une des deux, en notant pourquoi."
+        ),
+        "recovery.conflicts.read_only": (
+            "Consultation seule : les conflits sont tranchés par le directeur de crise, le "
+            "responsable du site ou le régulateur du bloc."
+        ),
+        "recovery.conflicts.open": "Conflits à trancher",
+        "recovery.conflicts.none": "Aucun conflit n'attend de décision.",
+        "recovery.conflicts.col.source": "Source",
+        "recovery.conflicts.col.version": "Version",
+        "recovery.conflicts.paper": "Papier",
+        "recovery.conflicts.central": "Dossier central",
+        "recovery.conflicts.note": "Note (pourquoi ce choix)",
+        "recovery.conflicts.note_help": "Par exemple : confirmé par le bloc, cahier de salle vu.",
+        "recovery.conflicts.note_too_long": "Note : {limit} caractères au plus.",
+        "recovery.conflicts.keep.paper": "Garder le papier",
+        "recovery.conflicts.keep.central": "Garder la version centrale",
+        "recovery.conflicts.done.paper": "Formulaire {form} : papier gardé par {by}.",
+        "recovery.conflicts.done.central": (
+            "Formulaire {form} : version centrale gardée par {by}."
+        ),
+        "recovery.conflicts.field.operated_on": "Intervention réalisée",
+        "recovery.conflicts.version.day": "{word} le {day}",
+        "recovery.conflicts.version.no_day": "{word}, sans date",
+        "recovery.conflicts.word.operated": "opéré",
+        "recovery.conflicts.word.booked": "programmé",
+        "recovery.conflicts.word.done": "fait",
+        "recovery.conflicts.word.postponed": "reporté",
+        "recovery.conflicts.word.redirected": "réorienté",
+        "recovery.conflicts.word.cancelled": "annulé",
+        "recovery.waiver.link": "Dérogation de clôture",
+        "recovery.waiver.title": "Dérogation de clôture",
+        "recovery.waiver.intro": (
+            "Le directeur de crise peut décider de clore l'incident alors que du travail de "
+            "reprise reste en suspens. La décision est journalisée avec sa raison et ce qui "
+            "restait à faire."
+        ),
+        "recovery.waiver.problems": "Problèmes à corriger : {count}.",
+        "recovery.waiver.incident": "Incident",
+        "recovery.waiver.reason": "Raison",
+        "recovery.waiver.help": "Pourquoi l'incident peut être clos malgré le travail restant.",
+        "recovery.waiver.button": "Enregistrer la dérogation",
+        "recovery.waiver.no_incident": "Choisissez un incident ouvert.",
+        "recovery.waiver.reason_short": "Raison : {count} caractères au moins.",
+        "recovery.waiver.reason_long": "Raison : {count} caractères au plus.",
+        "nav.recovery": "Ressaisie",
+        "recovery.title": "Ressaisie du papier",
+        "recovery.intro": (
+            "Chaque formulaire rempli à la main pendant l'incident est scanné puis saisi. Les "
+            "formulaires critiques sont saisis deux fois, par deux agents différents, sans voir "
+            "la première saisie ; une troisième personne tranche les écarts ; rien n'est "
+            "définitif avant d'être confirmé."
+        ),
+        "recovery.done": "Formulaire {form} : {status}.",
+        "recovery.no_incident": (
+            "Aucun incident n'est déclaré : déclarez d'abord l'incident, la ressaisie vérifie "
+            "les heures par rapport à sa période."
+        ),
+        "recovery.window": (
+            "Période de l'incident {incident} : depuis le {moment}. Les heures saisies doivent "
+            "s'y trouver."
+        ),
+        "recovery.scan.label": "Code scanné ou n° de formulaire",
+        "recovery.scan.help": (
+            "Scannez le QR code du formulaire (la douchette tape le code puis Entrée), ou tapez "
+            "le n° imprimé, par exemple 7YT3-V7XC-Y126."
+        ),
+        "recovery.scan.button": "Ouvrir le formulaire",
+        "recovery.progress.title": "Avancement",
+        "recovery.progress.caption": "Formulaires à ressaisir, par site et par unité",
+        "recovery.progress.note": (
+            "Saisis deux fois : formulaires critiques dont les deux saisies sont validées, sur "
+            "le nombre de formulaires critiques ouverts. Restants : imprimés et pas encore "
+            "confirmés."
+        ),
+        "recovery.progress.none": "Aucun formulaire à ressaisir n'a été imprimé.",
+        "recovery.close.yes": "Rien n'est en suspens : l'incident peut être clos.",
+        "recovery.close.waived": (
+            "Du travail reste en suspens, mais une dérogation de clôture est enregistrée pour "
+            "{incident} : l'incident peut être clos."
+        ),
+        "recovery.close.no": (
+            "L'incident ne peut pas encore être clos : du travail de reprise reste en suspens."
+        ),
+        "recovery.pending.forms": "Formulaires restants",
+        "recovery.pending.identities": "Identités en attente d'identitovigilance",
+        "recovery.pending.conflicts": "Conflits avec le dossier central",
+        "recovery.pending.patients": "Patients reportés sans nouvelle date",
+        "recovery.col.ward": "Unité",
+        "recovery.col.issued": "Imprimés",
+        "recovery.col.returned": "Rendus",
+        "recovery.col.typed": "Saisis",
+        "recovery.col.double_checked": "Saisis deux fois",
+        "recovery.col.confirmed": "Confirmés",
+        "recovery.col.outstanding": "Restants",
+        "recovery.col.form": "Formulaire",
+        "recovery.col.document": "Document",
+        "recovery.col.patient": "Patient",
+        "recovery.col.passes": "Saisies",
+        "recovery.col.opened": "Ouvert le",
+        "recovery.col.clerk": "Agent",
+        "recovery.col.forms": "Formulaires",
+        "recovery.col.fields": "Champs comparés",
+        "recovery.col.errors": "Erreurs",
+        "recovery.col.rate": "Taux d'erreur",
+        "recovery.col.field": "Champ",
+        "recovery.col.value": "Valeur",
+        "recovery.col.decision": "Décision",
+        "recovery.total": "Total",
+        "recovery.no_ward": "sans unité",
+        "recovery.list.typing": "En cours de saisie",
+        "recovery.list.second_entry": "En attente de deuxième saisie",
+        "recovery.list.to_decide": "Écarts à trancher",
+        "recovery.list.to_confirm": "À confirmer",
+        "recovery.list.none": "Aucun.",
+        "recovery.list.more": "… et {count} autres, plus récents.",
+        "recovery.pass": "n° {number} : {clerk} ({status})",
+        "recovery.entry_status.draft": "brouillon",
+        "recovery.entry_status.submitted": "validée",
+        "recovery.status.typing": "en cours de saisie",
+        "recovery.status.second_entry": "en attente de deuxième saisie",
+        "recovery.status.to_decide": "écarts à trancher",
+        "recovery.status.to_confirm": "à confirmer",
+        "recovery.status.confirmed": "confirmé",
+        "recovery.rates.title": "Taux d'erreur par agent de saisie",
+        "recovery.rates.intro": (
+            "Mesuré sur les doubles saisies tranchées : un champ compte comme une erreur quand "
+            "la décision n'a pas retenu la saisie de l'agent. Deux agents qui font la même "
+            "erreur passent inaperçus : ces taux sont des minima."
+        ),
+        "recovery.rates.none": "Aucune double saisie tranchée pour l'instant.",
+        "recovery.form.status": "État",
+        "recovery.form.case": "Intervention",
+        "recovery.form.double_entry": "Double saisie",
+        "recovery.form.double_entry_yes": (
+            "oui : deux agents différents, écarts tranchés par une troisième personne"
+        ),
+        "recovery.form.double_entry_no": "non : une saisie, puis une confirmation",
+        "recovery.form.opened": "Ouvert",
+        "recovery.form.no_pass": "Pas encore saisi.",
+        "recovery.form.decided": "Écarts tranchés par",
+        "recovery.form.confirmed": "Confirmé",
+        "recovery.form.typing_title": "Saisie n° {number}",
+        "recovery.form.blind": (
+            "Deuxième saisie, en aveugle : la première n'est pas affichée. Tapez ce que dit le "
+            "papier."
+        ),
+        "recovery.form.draft_saved": "Votre brouillon, enregistré le {moment}.",
+        "recovery.form.problems": (
+            "Problèmes à corriger : {count}. La saisie est gardée en brouillon."
+        ),
+        "recovery.form.required": "obligatoire",
+        "recovery.form.required_note": "* : champ obligatoire pour valider la saisie.",
+        "recovery.form.save_draft": "Enregistrer le brouillon",
+        "recovery.form.submit": "Valider la saisie",
+        "recovery.form.read_only": (
+            "Consultation seule : votre rôle ne permet pas de ressaisir les formulaires du site "
+            "{site}."
+        ),
+        "recovery.form.own_submitted": "Vous avez validé la saisie n° {number}.",
+        "recovery.form.another_clerk": "La deuxième saisie doit être faite par un autre agent.",
+        "recovery.form.taken": "Ce formulaire est déjà saisi par {clerks}.",
+        "recovery.form.own_values": "Votre saisie",
+        "recovery.form.to_decide": (
+            "Les deux saisies ne concordent pas : une troisième personne tranche les écarts."
+        ),
+        "recovery.form.decide_link": "Trancher les écarts",
+        "recovery.form.final_to_confirm": "Valeurs à confirmer",
+        "recovery.form.final_confirmed": "Valeurs confirmées",
+        "recovery.form.confirm_help": (
+            "Relisez ces valeurs avec le papier sous les yeux : la confirmation les rend "
+            "définitives."
+        ),
+        "recovery.form.confirm": "Confirmer le formulaire",
+        "recovery.decision.first": "saisie n° 1",
+        "recovery.decision.second": "saisie n° 2",
+        "recovery.decision.other": "autre valeur",
+        "recovery.decide.title": "Trancher les écarts",
+        "recovery.decide.intro": (
+            "Les deux saisies divergent sur ces champs. Reprenez le papier et choisissez, pour "
+            "chacun, la bonne saisie, ou tapez la bonne valeur."
+        ),
+        "recovery.decide.typist": (
+            "Vous avez saisi ce formulaire : une troisième personne doit trancher."
+        ),
+        "recovery.decide.problems": "Décisions à compléter : {count}.",
+        "recovery.decide.first": "Saisie n° 1 ({clerk})",
+        "recovery.decide.second": "Saisie n° 2 ({clerk})",
+        "recovery.decide.empty": "(vide)",
+        "recovery.decide.keep.first": "Garder la saisie n° 1",
+        "recovery.decide.keep.second": "Garder la saisie n° 2",
+        "recovery.decide.keep.other": "Autre valeur",
+        "recovery.decide.other_value": "Valeur correcte",
+        "recovery.decide.button": "Enregistrer les décisions",
+        "recovery.decide.choose": "Choisissez la saisie n° 1, la saisie n° 2 ou une autre valeur.",
+        "recovery.decide.other_missing": "Tapez la valeur correcte.",
         "nav.audit": "Audit",
         "audit.title": "Journal d'audit",
         "audit.intro": (
@@ -439,6 +722,271 @@ MESSAGES: dict[str, dict[str, str]] = {
         "alerts.field.sites": "Affected sites",
         "alerts.field.systems": "Affected systems",
         # crisis.*
+        "recovery.identities.title": "Identity vigilance of re-entered admissions",
+        "recovery.identities.intro": (
+            "Every confirmed admission is matched against the patient index. A sure match is "
+            "linked automatically; a doubtful one waits here for the identity-vigilance cell "
+            "to compare the traits and decide: link it to one of the candidates, or create a "
+            "new provisional identity. Nothing is merged: a link can be undone."
+        ),
+        "recovery.identities.matched": (
+            "Matching done: {linked} linked automatically, {queued} awaiting a decision, {new} "
+            "new provisional identities."
+        ),
+        "recovery.identities.unmatched": "Confirmed admissions not matched yet: {count}.",
+        "recovery.identities.match": "Match the confirmed admissions",
+        "recovery.identities.read_only": (
+            "Read only: only the identity-vigilance cell links or separates identities."
+        ),
+        "recovery.identities.queue": "Identities to decide",
+        "recovery.identities.queue_empty": "No identity awaits a decision.",
+        "recovery.identities.form": "Form {form}",
+        "recovery.identities.downtime": "downtime id {id}",
+        "recovery.identities.matched_at": "Matched on {moment}",
+        "recovery.identities.see_form": "see the form",
+        "recovery.identities.col.trait": "Trait",
+        "recovery.identities.col.typed": "Typed from paper",
+        "recovery.identities.col.candidate": "Candidate {number}: {patient}",
+        "recovery.identities.col.score": "Score (bits)",
+        "recovery.identities.col.vetoes": "Vetoes",
+        "recovery.identities.col.by": "By",
+        "recovery.identities.col.at": "On",
+        "recovery.identities.col.undo": "Undo",
+        "recovery.identities.no_veto": "none",
+        "recovery.identities.unknown_patient": "(not in the index)",
+        "recovery.identities.link": "Link to this patient",
+        "recovery.identities.new": "New provisional identity",
+        "recovery.identities.new_help": (
+            "None of the candidates is this person: a new provisional identity is created with "
+            "the typed traits and the downtime id."
+        ),
+        "recovery.identities.unlink": "Undo the link",
+        "recovery.identities.recent": "Identities decided lately (at most {count})",
+        "recovery.identities.automatic": "automatic match",
+        "recovery.identities.status.linked": "linked",
+        "recovery.identities.status.new": "new provisional identity",
+        "recovery.identities.status.queued": "waiting",
+        "recovery.identities.done.linked": "Form {form}: identity linked to patient {patient}.",
+        "recovery.identities.done.new": "Form {form}: new provisional identity {patient}.",
+        "recovery.identities.done.queued": (
+            "Form {form}: link undone, the identity awaits a new decision."
+        ),
+        "recovery.identities.pair": "{trait}: {level}",
+        "recovery.identities.trait.family_name": "family name",
+        "recovery.identities.trait.given_name": "given name",
+        "recovery.identities.trait.birth_date": "birth date",
+        "recovery.identities.trait.sex": "sex",
+        "recovery.identities.trait.birth_place": "birth place",
+        "recovery.identities.trait.nir": "NIR",
+        "recovery.identities.trait.names": "names",
+        "recovery.identities.level.exact": "exact",
+        "recovery.identities.level.equal": "equal",
+        "recovery.identities.level.part_of_a_compound_name": "part of a compound name",
+        "recovery.identities.level.another_of_the_given_names": "another of the given names",
+        "recovery.identities.level.same_sound": "same sound",
+        "recovery.identities.level.one_keystroke_off": "one keystroke off",
+        "recovery.identities.level.similar_spelling": "similar spelling",
+        "recovery.identities.level.different": "different",
+        "recovery.identities.level.missing": "missing",
+        "recovery.identities.level.day_and_month_transposed": "day and month transposed",
+        "recovery.identities.level.one_digit_wrong_or_two_swapped": (
+            "one digit wrong or two swapped"
+        ),
+        "recovery.identities.level.within_a_month": "within a month",
+        "recovery.identities.level.same_year": "same year",
+        "recovery.identities.level.typed_nir_fails_its_key": "typed NIR fails its key",
+        "recovery.identities.level.typed_nir_contradicts_the_birth_date_or_sex": (
+            "typed NIR contradicts the birth date or sex"
+        ),
+        "recovery.identities.level.family_and_given_name_swapped": (
+            "family and given name swapped"
+        ),
+        "recovery.identities.veto.no_name_agrees": "no name agrees",
+        "recovery.conflicts.title": "Conflicts with the central record",
+        "recovery.conflicts.intro": (
+            "The confirmed paper says one thing; the central record, changed during the "
+            "incident, says another. Nothing is overwritten: compare both versions, their "
+            "authors and times, then keep one of them, noting why."
+        ),
+        "recovery.conflicts.read_only": (
+            "Read only: conflicts are decided by the crisis lead, the site manager or the OR "
+            "scheduler."
+        ),
+        "recovery.conflicts.open": "Conflicts to decide",
+        "recovery.conflicts.none": "No conflict awaits a decision.",
+        "recovery.conflicts.col.source": "Source",
+        "recovery.conflicts.col.version": "Version",
+        "recovery.conflicts.paper": "Paper",
+        "recovery.conflicts.central": "Central record",
+        "recovery.conflicts.note": "Note (why this choice)",
+        "recovery.conflicts.note_help": "For example: confirmed by the theatre, room log seen.",
+        "recovery.conflicts.note_too_long": "Note: at most {limit} characters.",
+        "recovery.conflicts.keep.paper": "Keep the paper",
+        "recovery.conflicts.keep.central": "Keep the central version",
+        "recovery.conflicts.done.paper": "Form {form}: paper kept by {by}.",
+        "recovery.conflicts.done.central": "Form {form}: central version kept by {by}.",
+        "recovery.conflicts.field.operated_on": "Operation performed",
+        "recovery.conflicts.version.day": "{word} on {day}",
+        "recovery.conflicts.version.no_day": "{word}, no date",
+        "recovery.conflicts.word.operated": "operated",
+        "recovery.conflicts.word.booked": "booked",
+        "recovery.conflicts.word.done": "done",
+        "recovery.conflicts.word.postponed": "postponed",
+        "recovery.conflicts.word.redirected": "redirected",
+        "recovery.conflicts.word.cancelled": "cancelled",
+        "recovery.waiver.link": "Closure waiver",
+        "recovery.waiver.title": "Closure waiver",
+        "recovery.waiver.intro": (
+            "The crisis lead may decide to close the incident while recovery work is still "
+            "outstanding. The decision is journaled with its reason and what was left to do."
+        ),
+        "recovery.waiver.problems": "Problems to correct: {count}.",
+        "recovery.waiver.incident": "Incident",
+        "recovery.waiver.reason": "Reason",
+        "recovery.waiver.help": "Why the incident may close despite the work left.",
+        "recovery.waiver.button": "Record the waiver",
+        "recovery.waiver.no_incident": "Choose an open incident.",
+        "recovery.waiver.reason_short": "Reason: at least {count} characters.",
+        "recovery.waiver.reason_long": "Reason: at most {count} characters.",
+        "nav.recovery": "Re-entry",
+        "recovery.title": "Re-entry of paper",
+        "recovery.intro": (
+            "Every form filled in by hand during the incident is scanned, then typed. Critical "
+            "forms are typed twice, by two different clerks, without seeing the first typing; "
+            "a third person settles the differences; nothing is final until confirmed."
+        ),
+        "recovery.done": "Form {form}: {status}.",
+        "recovery.no_incident": (
+            "No incident is declared: declare the incident first, re-entry checks times "
+            "against its window."
+        ),
+        "recovery.window": (
+            "Window of incident {incident}: since {moment}. Times typed must fall within it."
+        ),
+        "recovery.scan.label": "Scanned code or form number",
+        "recovery.scan.help": (
+            "Scan the form's QR code (the scanner types the code, then Enter), or type the "
+            "printed number, for example 7YT3-V7XC-Y126."
+        ),
+        "recovery.scan.button": "Open the form",
+        "recovery.progress.title": "Progress",
+        "recovery.progress.caption": "Forms to type back, by site and ward",
+        "recovery.progress.note": (
+            "Typed twice: critical forms with both typings submitted, out of the critical "
+            "forms opened. Outstanding: printed and not yet confirmed."
+        ),
+        "recovery.progress.none": "No form to type back has been printed.",
+        "recovery.close.yes": "Nothing is outstanding: the incident may close.",
+        "recovery.close.waived": (
+            "Work is outstanding, but a closure waiver is recorded for {incident}: the "
+            "incident may close."
+        ),
+        "recovery.close.no": "The incident cannot close yet: recovery work is outstanding.",
+        "recovery.pending.forms": "Forms outstanding",
+        "recovery.pending.identities": "Identities awaiting identity vigilance",
+        "recovery.pending.conflicts": "Conflicts with the central record",
+        "recovery.pending.patients": "Postponed patients without a new date",
+        "recovery.col.ward": "Ward",
+        "recovery.col.issued": "Printed",
+        "recovery.col.returned": "Returned",
+        "recovery.col.typed": "Typed",
+        "recovery.col.double_checked": "Typed twice",
+        "recovery.col.confirmed": "Confirmed",
+        "recovery.col.outstanding": "Outstanding",
+        "recovery.col.form": "Form",
+        "recovery.col.document": "Document",
+        "recovery.col.patient": "Patient",
+        "recovery.col.passes": "Typings",
+        "recovery.col.opened": "Opened",
+        "recovery.col.clerk": "Clerk",
+        "recovery.col.forms": "Forms",
+        "recovery.col.fields": "Fields compared",
+        "recovery.col.errors": "Errors",
+        "recovery.col.rate": "Error rate",
+        "recovery.col.field": "Field",
+        "recovery.col.value": "Value",
+        "recovery.col.decision": "Decision",
+        "recovery.total": "Total",
+        "recovery.no_ward": "no ward",
+        "recovery.list.typing": "Being typed",
+        "recovery.list.second_entry": "Waiting for a second typing",
+        "recovery.list.to_decide": "Differences to settle",
+        "recovery.list.to_confirm": "To confirm",
+        "recovery.list.none": "None.",
+        "recovery.list.more": "… and {count} more, more recent.",
+        "recovery.pass": "no. {number}: {clerk} ({status})",
+        "recovery.entry_status.draft": "draft",
+        "recovery.entry_status.submitted": "submitted",
+        "recovery.status.typing": "being typed",
+        "recovery.status.second_entry": "waiting for a second typing",
+        "recovery.status.to_decide": "differences to settle",
+        "recovery.status.to_confirm": "to confirm",
+        "recovery.status.confirmed": "confirmed",
+        "recovery.rates.title": "Error rate by clerk",
+        "recovery.rates.intro": (
+            "Measured on settled double entries: a field counts as an error when the decision "
+            "did not keep the clerk's typing. Two clerks making the same mistake go unseen: "
+            "these rates are lower bounds."
+        ),
+        "recovery.rates.none": "No double entry settled yet.",
+        "recovery.form.status": "Status",
+        "recovery.form.case": "Case",
+        "recovery.form.double_entry": "Double entry",
+        "recovery.form.double_entry_yes": (
+            "yes: two different clerks, differences settled by a third person"
+        ),
+        "recovery.form.double_entry_no": "no: one typing, then a confirmation",
+        "recovery.form.opened": "Opened",
+        "recovery.form.no_pass": "Not typed yet.",
+        "recovery.form.decided": "Differences settled by",
+        "recovery.form.confirmed": "Confirmed",
+        "recovery.form.typing_title": "Typing no. {number}",
+        "recovery.form.blind": (
+            "Second typing, blind: the first one is not shown. Type what the paper says."
+        ),
+        "recovery.form.draft_saved": "Your draft, saved on {moment}.",
+        "recovery.form.problems": "Problems to correct: {count}. The typing is kept as a draft.",
+        "recovery.form.required": "required",
+        "recovery.form.required_note": "*: required to submit the typing.",
+        "recovery.form.save_draft": "Save draft",
+        "recovery.form.submit": "Submit the typing",
+        "recovery.form.read_only": (
+            "Read only: your role may not type back the forms of site {site}."
+        ),
+        "recovery.form.own_submitted": "You submitted typing no. {number}.",
+        "recovery.form.another_clerk": "The second typing must be another clerk's.",
+        "recovery.form.taken": "This form is already being typed by {clerks}.",
+        "recovery.form.own_values": "Your typing",
+        "recovery.form.to_decide": (
+            "The two typings disagree: a third person settles the differences."
+        ),
+        "recovery.form.decide_link": "Settle the differences",
+        "recovery.form.final_to_confirm": "Values to confirm",
+        "recovery.form.final_confirmed": "Confirmed values",
+        "recovery.form.confirm_help": (
+            "Read these values again with the paper in front of you: confirming makes them final."
+        ),
+        "recovery.form.confirm": "Confirm the form",
+        "recovery.decision.first": "typing no. 1",
+        "recovery.decision.second": "typing no. 2",
+        "recovery.decision.other": "other value",
+        "recovery.decide.title": "Settle the differences",
+        "recovery.decide.intro": (
+            "The two typings disagree on these fields. Take the paper and choose, for each, "
+            "the right typing, or type the right value."
+        ),
+        "recovery.decide.typist": "You typed this form: a third person must settle it.",
+        "recovery.decide.problems": "Decisions to complete: {count}.",
+        "recovery.decide.first": "Typing no. 1 ({clerk})",
+        "recovery.decide.second": "Typing no. 2 ({clerk})",
+        "recovery.decide.empty": "(empty)",
+        "recovery.decide.keep.first": "Keep typing no. 1",
+        "recovery.decide.keep.second": "Keep typing no. 2",
+        "recovery.decide.keep.other": "Other value",
+        "recovery.decide.other_value": "Right value",
+        "recovery.decide.button": "Record the decisions",
+        "recovery.decide.choose": "Choose typing no. 1, typing no. 2 or another value.",
+        "recovery.decide.other_missing": "Type the right value.",
         "nav.audit": "Audit",
         "audit.title": "Audit trail",
         "audit.intro": (
