@@ -9,10 +9,14 @@ from zoneinfo import ZoneInfo
 GROUP_TIME_ZONE = ZoneInfo("Europe/Paris")
 
 
+def as_utc(moment: datetime) -> datetime:
+    """A stored instant as an aware datetime: SQLite hands them back without their UTC zone."""
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
+
+
 def local_time(moment: datetime) -> datetime:
     """``moment`` as the group's wall time (a naive value is read as UTC)."""
-    aware = moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
-    return aware.astimezone(GROUP_TIME_ZONE)
+    return as_utc(moment).astimezone(GROUP_TIME_ZONE)
 
 
 class Clock(Protocol):

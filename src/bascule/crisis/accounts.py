@@ -9,7 +9,7 @@ from the web application).
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from functools import cache
 
 from argon2 import PasswordHasher
@@ -17,6 +17,7 @@ from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatc
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from bascule.clock import as_utc
 from bascule.crisis.roles import Actor, Role
 from bascule.errors import BasculeError, UnknownEntityError
 from bascule.store import journal
@@ -183,11 +184,6 @@ def disable_user(db: Database, username: str, *, actor: str) -> None:
         )
 
 
-def _utc(moment: datetime) -> datetime:
-    # SQLite hands back naive datetimes; every stored instant is UTC.
-    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
-
-
 def list_users(db: Database) -> list[UserInfo]:
     """Every account, active or not, by username."""
     with db.reading() as session:
@@ -199,7 +195,7 @@ def list_users(db: Database) -> list[UserInfo]:
                 role=Role(row.role),
                 sites=tuple(row.sites),
                 active=row.active,
-                created_at=_utc(row.created_at),
+                created_at=as_utc(row.created_at),
             )
             for row in rows
         ]

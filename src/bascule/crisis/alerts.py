@@ -19,11 +19,12 @@ from pathlib import Path
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from bascule.clock import as_utc
 from bascule.crisis.alert_formats import ParsedBatch, SecurityEvent, parse
 from bascule.crisis.alert_rules import AlertRule, AlertRules, Verdict
 from bascule.crisis.file_tail import FileTail
 from bascule.crisis.incidents import MAX_TITLE, declare_incident
-from bascule.crisis.records import actor_name, aware
+from bascule.crisis.records import actor_name
 from bascule.crisis.roles import Actor, Permission
 from bascule.errors import BasculeError, UnknownEntityError
 from bascule.store import journal, kinds
@@ -312,8 +313,8 @@ def _alert(row: SecurityAlertRow) -> Alert:
         host=row.host,
         site_id=row.site_id,
         rule=row.rule,
-        first_seen=aware(row.first_seen),
-        last_seen=aware(row.last_seen),
+        first_seen=as_utc(row.first_seen),
+        last_seen=as_utc(row.last_seen),
         count=row.count,
         status=row.status,
         incident_id=row.incident_id,

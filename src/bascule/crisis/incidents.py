@@ -7,9 +7,9 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from bascule.clock import local_time
+from bascule.clock import as_utc, local_time
 from bascule.crisis.plans import PHASES, Plan, default_plan
-from bascule.crisis.records import actor_name, aware, check
+from bascule.crisis.records import actor_name, check
 from bascule.crisis.roles import Actor, Permission
 from bascule.errors import BasculeError, UnknownEntityError
 from bascule.recovery.completeness import check_closable
@@ -69,9 +69,9 @@ def _incident(row: IncidentRow) -> Incident:
         systems=tuple(row.systems),
         phase=row.phase,
         plan_id=row.plan_id,
-        declared_at=aware(row.declared_at),
+        declared_at=as_utc(row.declared_at),
         declared_by=row.declared_by,
-        phase_since=aware(row.phase_since),
+        phase_since=as_utc(row.phase_since),
     )
 
 
@@ -233,4 +233,4 @@ def timeline(session: Session, incident_id: str) -> list[TimelineEvent]:
         .where(IncidentEventRow.incident_id == incident_id)
         .order_by(IncidentEventRow.id)
     )
-    return [TimelineEvent(aware(row.at), row.actor, row.kind, row.summary) for row in rows]
+    return [TimelineEvent(as_utc(row.at), row.actor, row.kind, row.summary) for row in rows]

@@ -12,8 +12,9 @@ from datetime import datetime
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from bascule.clock import as_utc
 from bascule.crisis.incidents import require_incident
-from bascule.crisis.records import actor_name, aware, check
+from bascule.crisis.records import actor_name, check
 from bascule.crisis.roles import Actor, Permission
 from bascule.errors import BasculeError
 from bascule.store import journal, kinds
@@ -128,7 +129,7 @@ def entries(session: Session, incident_id: str | None = None) -> list[LogbookEnt
             row.number,
             row.incident_id,
             row.site_id,
-            aware(row.at),
+            as_utc(row.at),
             row.author,
             row.category,
             row.text,

@@ -1,6 +1,4 @@
-"""What every crisis-cell writer shares: who is acting, and instants as stored."""
-
-from datetime import UTC, datetime
+"""What every crisis-cell writer shares: who is acting, and whether they may."""
 
 from bascule.crisis.roles import Actor, Permission
 
@@ -14,8 +12,3 @@ def check(actor: Actor | str, permission: Permission, site_id: str | None = None
     """Check a signed-in user's right; a process (the CLI, the alert rules) acts as configured."""
     if isinstance(actor, Actor):
         actor.check(permission, site_id)
-
-
-def aware(moment: datetime) -> datetime:
-    """``moment`` with its UTC zone (SQLite hands instants back without one)."""
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)

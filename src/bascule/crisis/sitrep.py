@@ -13,10 +13,10 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from bascule.clock import local_time
+from bascule.clock import as_utc, local_time
 from bascule.crisis.incidents import require_incident
 from bascule.crisis.logbook import entries
-from bascule.crisis.records import actor_name, aware, check
+from bascule.crisis.records import actor_name, check
 from bascule.crisis.roles import Actor, Permission
 from bascule.crisis.status import board
 from bascule.crisis.tasks import tasks_of
@@ -46,7 +46,7 @@ def _replan_summary(session: Session, now: datetime) -> dict[str, Any] | None:
     }
     return {
         "id": row.id,
-        "applied_at": canonical_instant(aware(row.applied_at)),
+        "applied_at": canonical_instant(as_utc(row.applied_at)),
         "first_day": row.first_day.isoformat(),
         "days": row.days,
         "outcomes": outcomes,
@@ -62,7 +62,7 @@ def _previous_issue(session: Session, incident_id: str) -> tuple[int, datetime |
         .order_by(SitrepRow.number.desc())
         .limit(1)
     ).first()
-    return (0, None) if last is None else (last.number, aware(last.issued_at))
+    return (0, None) if last is None else (last.number, as_utc(last.issued_at))
 
 
 def build_content(
@@ -204,7 +204,7 @@ def sitrep_numbers(session: Session, incident_id: str) -> list[tuple[int, dateti
         .where(SitrepRow.incident_id == incident_id)
         .order_by(SitrepRow.number)
     )
-    return [(row.number, aware(row.issued_at)) for row in rows]
+    return [(row.number, as_utc(row.issued_at)) for row in rows]
 
 
 def instant(text: str | None) -> datetime | None:

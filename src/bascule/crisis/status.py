@@ -11,8 +11,9 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from bascule.clock import as_utc
 from bascule.crisis.incidents import SYSTEMS, open_incidents_of_site
-from bascule.crisis.records import actor_name, aware, check
+from bascule.crisis.records import actor_name, check
 from bascule.crisis.roles import Actor, Permission
 from bascule.errors import BasculeError
 from bascule.ingest.monitor import FeedRules, FeedStatus, feed_statuses
@@ -140,8 +141,8 @@ def _cell(row: SystemStatusRow) -> StatusCell:
         site_id=row.site_id,
         system=row.system,
         state=row.state,
-        since=aware(row.since),
-        confirmed_at=aware(row.confirmed_at),
+        since=as_utc(row.since),
+        confirmed_at=as_utc(row.confirmed_at),
         confirmed_by=row.confirmed_by,
         confirm_minutes=row.confirm_minutes,
         capacity=row.capacity,
@@ -182,7 +183,7 @@ def history(session: Session, site_id: str | None = None, *, limit: int = 200) -
             row.from_state,
             row.to_state,
             row.capacity,
-            aware(row.at),
+            as_utc(row.at),
             row.by,
             row.note,
         )

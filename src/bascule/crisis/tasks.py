@@ -7,7 +7,8 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from bascule.crisis.records import actor_name, aware
+from bascule.clock import as_utc
+from bascule.crisis.records import actor_name
 from bascule.crisis.roles import TASK_ROLES, Actor, Forbidden, Permission, Role
 from bascule.errors import BasculeError, UnknownEntityError
 from bascule.store import journal, kinds
@@ -61,10 +62,10 @@ def _task(row: CrisisTaskRow) -> Task:
         details=row.details,
         checklist=tuple(row.checklist),
         checked=frozenset(row.checked),
-        due_at=aware(row.due_at),
+        due_at=as_utc(row.due_at),
         owner=row.owner,
         status=row.status,
-        done_at=None if row.done_at is None else aware(row.done_at),
+        done_at=None if row.done_at is None else as_utc(row.done_at),
         done_by=row.done_by,
     )
 

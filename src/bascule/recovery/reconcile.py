@@ -14,8 +14,8 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from bascule.clock import local_time
-from bascule.crisis.records import actor_name, aware, check
+from bascule.clock import as_utc, local_time
+from bascule.crisis.records import actor_name, check
 from bascule.crisis.roles import Actor, Permission
 from bascule.domain.cases import CaseStatus
 from bascule.errors import BasculeError, UnknownEntityError
@@ -61,7 +61,7 @@ def _central_change(session: Session, case_id: str, since: datetime) -> CentralC
         .order_by(JournalEntryRow.seq.desc())
         .limit(1)
     ).first()
-    return None if row is None else CentralChange(row.actor, aware(row.recorded_at))
+    return None if row is None else CentralChange(row.actor, as_utc(row.recorded_at))
 
 
 def _booking_text(case: SurgicalCaseRow) -> str:

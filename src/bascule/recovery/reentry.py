@@ -15,7 +15,8 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from bascule.crisis.records import actor_name, aware, check
+from bascule.clock import as_utc
+from bascule.crisis.records import actor_name, check
 from bascule.crisis.roles import Actor, Permission
 from bascule.errors import BasculeError, UnknownEntityError
 from bascule.paper.codes import FormCode, FormCodeError, display_form_id, normalise_form_id
@@ -390,4 +391,4 @@ def incident_window(session: Session, now: datetime) -> Window:
     declared = session.scalar(select(func.max(IncidentRow.declared_at)))
     if declared is None:
         raise ReentryError(NO_INCIDENT)
-    return Window(aware(declared), now)
+    return Window(as_utc(declared), now)

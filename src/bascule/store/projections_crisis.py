@@ -4,12 +4,12 @@ Every change that belongs to an incident also adds a line to that incident's tim
 the timeline is exactly what the journal says happened, in journal order.
 """
 
-from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
+from bascule.clock import as_utc
 from bascule.store import kinds
 from bascule.store.canonical import parse_instant
 from bascule.store.projections import projector
@@ -30,11 +30,6 @@ from bascule.store.tables import (
 
 # Payload fields too bulky or too secret for a timeline line.
 _NOT_IN_TIMELINE = frozenset({"content", "sample", "checklist", "details", "password_hash"})
-
-
-def _aware(moment: datetime) -> datetime:
-    # SQLite hands instants back without their zone.
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 def _instant_or_none(value: str | None) -> Any:
@@ -320,7 +315,7 @@ def _alerts_received(session: Session, payloads: list[dict[str, Any]]) -> None:
                 .where(alerts.c.id == p["id"])
                 .values(
                     count=known.count + p["count"],
-                    last_seen=max(_aware(known.last_seen), last_seen),
+                    last_seen=max(as_utc(known.last_seen), last_seen),
                 )
             )
 

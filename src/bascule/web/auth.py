@@ -11,7 +11,7 @@ Routes get the user with a dependency (``SignedIn`` when any signed-in user will
     @router.post("/sites/{site_id}/status")
     def report(request: Request, actor: Reporter, site_id: str) -> Response:
         actor.check(Permission.REPORT_STATUS, site_id)  # the site check stays in the handler
-        journal.append(..., actor=web_actor(actor), ...)
+        journal.append(..., actor=actor_name(actor), ...)
 
 Every unsafe request (POST, PUT, PATCH, DELETE) that :func:`current_actor` admits has
 passed the CSRF check: same origin, and the session's CSRF token in the ``csrf_token``
@@ -25,7 +25,7 @@ import hmac
 import re
 import secrets
 from collections.abc import Callable
-from datetime import UTC, timedelta
+from datetime import timedelta
 from functools import cache
 from typing import Annotated
 from urllib.parse import quote, urlsplit
@@ -35,7 +35,9 @@ from fastapi.responses import RedirectResponse, Response
 from sqlalchemy import select
 from starlette.exceptions import HTTPException
 
+from bascule.clock import as_utc
 from bascule.crisis.accounts import actor_of
+from bascule.crisis.records import actor_name
 from bascule.crisis.roles import GRANTS, Actor, Forbidden, Permission
 from bascule.store import journal
 from bascule.store.canonical import canonical_instant
@@ -60,11 +62,6 @@ _MAX_TOKEN_LENGTH = 100
 _FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
 _DEFAULT_PORTS = {"http": "80", "https": "443"}
 _HOST_PORT = re.compile(r"(.*?)(?::(\d+))?")
-
-
-def web_actor(actor: Actor) -> str:
-    """The journal's actor for what ``actor`` does through the web: ``web:<username>``."""
-    return f"web:{actor.username}"
 
 
 def token_digest(token: str) -> str:
@@ -175,9 +172,7 @@ def session_actor(db: Database, token: str) -> Actor | None:
             return None
         user, expires_at = found
         actor = actor_of(user)
-    # SQLite hands back naive datetimes; every stored instant is UTC.
-    aware = expires_at if expires_at.tzinfo is not None else expires_at.replace(tzinfo=UTC)
-    return actor if aware > db.clock.now() else None
+    return actor if as_utc(expires_at) > db.clock.now() else None
 
 
 class SignInRequiredError(Exception):
@@ -262,7 +257,7 @@ def open_session(db: Database, actor: Actor) -> str:
         journal.append(
             session,
             [Change(USER_SIGNED_IN, "user", actor.username, payload)],
-            actor=web_actor(actor),
+            actor=actor_name(actor),
             at=now,
         )
     return token
@@ -275,7 +270,7 @@ def close_session(db: Database, actor: Actor, token: str) -> None:
         journal.append(
             session,
             [Change(USER_SIGNED_OUT, "user", actor.username, payload)],
-            actor=web_actor(actor),
+            actor=actor_name(actor),
             at=db.clock.now(),
         )
 

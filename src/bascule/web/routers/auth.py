@@ -1,7 +1,7 @@
 """Signing in and out of the crisis-cell application.
 
 Sign-in and sign-out are journaled with the user as actor, ``web:<username>`` (see
-:func:`bascule.web.auth.web_actor`); failed attempts are only logged, without the password.
+:func:`bascule.crisis.records.actor_name`); failed attempts are only logged, without the password.
 The sign-in form is protected before any session exists by its own cookie and token.
 """
 

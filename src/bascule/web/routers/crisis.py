@@ -13,11 +13,10 @@ from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi.responses import RedirectResponse, Response
 from sqlalchemy import func, select
 
-from bascule.clock import GROUP_TIME_ZONE
+from bascule.clock import GROUP_TIME_ZONE, as_utc
 from bascule.crisis import incidents, logbook, sitrep, status, tasks
 from bascule.crisis.plans import PHASES, default_plan
 from bascule.crisis.printouts import logbook_pdf, sitrep_pdf
-from bascule.crisis.records import aware
 from bascule.crisis.roles import Actor, Permission
 from bascule.errors import BasculeError
 from bascule.ingest.monitor import load_rules
@@ -393,7 +392,7 @@ def sitrep_printout(request: Request, _actor: SignedIn, incident_id: str, number
     view = _sitrep_view(request, incident_id, number)
     issued = t(
         "crisis.sitrep.issued",
-        moment=t.moment(aware(view["issued_at"])),
+        moment=t.moment(as_utc(view["issued_at"])),
         by=view["issued_by"],
     )
     pdf = sitrep_pdf(view["content"], digest=view["digest"], issued=issued, t=t, moment=t.moment)
@@ -407,7 +406,7 @@ def sitrep_page(request: Request, _actor: SignedIn, incident_id: str, number: in
     return render(
         request,
         "sitrep.html",
-        view | {"instant": sitrep.instant, "issued_at": aware(view["issued_at"])},
+        view | {"instant": sitrep.instant, "issued_at": as_utc(view["issued_at"])},
         journal_seq=None,
     )
 

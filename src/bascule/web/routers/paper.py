@@ -10,6 +10,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, Response
 
+from bascule.crisis.records import actor_name
 from bascule.crisis.roles import Actor, Permission
 from bascule.errors import BasculeError, UnknownEntityError
 from bascule.paper.codes import display_form_id
@@ -19,7 +20,7 @@ from bascule.paper.packet import parse_parts, print_from_store
 from bascule.paper.registry import outstanding
 from bascule.store import journal
 from bascule.store.queries import require_site
-from bascule.web.auth import SignedIn, require, web_actor
+from bascule.web.auth import SignedIn, require
 from bascule.web.context import database, render
 
 router = APIRouter(dependencies=[Depends(require(Permission.READ))])
@@ -66,7 +67,7 @@ def paper_packet(
     with db.reading() as session:
         require_site(session, site_id)
     printed = print_from_store(
-        db, site_id, chosen, parse_parts(",".join(parts or []), "parts"), actor=web_actor(actor)
+        db, site_id, chosen, parse_parts(",".join(parts or []), "parts"), actor=actor_name(actor)
     )
     return _pdf(site_id, chosen, printed.pdf)
 
@@ -111,7 +112,7 @@ def paper_kit_packet(
         passphrase,
         chosen,
         parse_parts(",".join(parts or []), "parts"),
-        actor=web_actor(actor),
+        actor=actor_name(actor),
         at=datetime.now(UTC),
     )
     return _pdf(printed.data.site_id, printed.data.day, printed.pdf)

@@ -23,8 +23,9 @@ from fastapi.responses import RedirectResponse, Response
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from bascule.clock import as_utc
 from bascule.crisis import incidents
-from bascule.crisis.records import actor_name, aware
+from bascule.crisis.records import actor_name
 from bascule.crisis.roles import GRANTS, Actor, Permission
 from bascule.paper.codes import display_form_id
 from bascule.paper.model import FormType
@@ -155,7 +156,7 @@ class FormLine:
 
 def _typings(entries: Iterable[RecoveryEntryRow]) -> tuple[Typing, ...]:
     return tuple(
-        Typing(entry.pass_number, entry.clerk, entry.status, aware(entry.saved_at))
+        Typing(entry.pass_number, entry.clerk, entry.status, as_utc(entry.saved_at))
         for entry in sorted(entries, key=lambda entry: entry.pass_number)
     )
 
@@ -189,7 +190,7 @@ def _open_forms(session: Session, t: Translator) -> dict[str, list[FormLine]]:
                 ward_id=form.ward_id,
                 patient_id=form.patient_id,
                 status=form.status,
-                opened_at=aware(form.opened_at),
+                opened_at=as_utc(form.opened_at),
                 passes=_typings(entries[form.form_id]),
                 href=t.link(page + "/decide" if form.status == "to_decide" else page),
             )
@@ -434,14 +435,14 @@ def _form_view(
             "shown_id": display_form_id(form.form_id),
             "title": _title(form_type, t.lang),
             "site_name": site_names.get(form.site_id, form.site_id),
-            "opened_at": aware(form.opened_at),
+            "opened_at": as_utc(form.opened_at),
             "passes": _typings(typed.values()),
             "may": may,
             "pass_number": number if may else None,
             "reason": reason,
             "others": ", ".join(sorted(entry.clerk for entry in typed.values())),
             "mine": mine,
-            "mine_saved_at": aware(mine.saved_at) if mine else None,
+            "mine_saved_at": as_utc(mine.saved_at) if mine else None,
             "fields": _field_views(form_type, values, problems, t.lang),
             "problem_count": sum(len(found) for found in problems.values()),
             "own_rows": _value_rows(form_type, mine.values, {}, t.lang)
@@ -450,7 +451,7 @@ def _form_view(
             "final_rows": []
             if final is None
             else _value_rows(form_type, final, form.decisions or {}, t.lang),
-            "confirmed_at": aware(form.confirmed_at) if form.confirmed_at else None,
+            "confirmed_at": as_utc(form.confirmed_at) if form.confirmed_at else None,
             "decide_href": t.link(f"/recovery/forms/{form.form_id}/decide"),
         },
         journal_seq=seq,

@@ -25,7 +25,7 @@ from fastapi.responses import RedirectResponse, Response
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from bascule.crisis.records import aware
+from bascule.clock import as_utc
 from bascule.crisis.roles import GRANTS, Actor, Permission
 from bascule.paper.codes import display_form_id
 from bascule.paper.downtime import display_downtime_id
@@ -291,7 +291,7 @@ def _queued(
         shown_id=display_form_id(row.form_id),
         site_name=site_names.get(row.site_id, row.site_id),
         downtime_id=display_downtime_id(downtime) if downtime else "",
-        matched_at=aware(row.matched_at),
+        matched_at=as_utc(row.matched_at),
         rows=rows,
         candidates=views,
         may_decide=actor.may(Permission.DECIDE_IDENTITY, row.site_id),
@@ -324,7 +324,7 @@ def _decided(
         patient_id=row.patient_id or "",
         patient=_person(patients.get(row.patient_id or ""), t.lang),
         decided_by=row.decided_by or "",
-        at=aware(at),
+        at=as_utc(at),
         may_unlink=row.status == "linked" and actor.may(Permission.DECIDE_IDENTITY, row.site_id),
         form_href=t.link(f"/recovery/forms/{row.form_id}"),
     )
@@ -517,10 +517,10 @@ def _conflict_view(
         case_id=row.case_id or "",
         paper_value=_version(t, row.paper_value),
         paper_by=row.paper_by,
-        paper_at=aware(row.paper_at),
+        paper_at=as_utc(row.paper_at),
         central_value=_version(t, row.central_value),
         central_by=row.central_by,
-        central_at=aware(row.central_at),
+        central_at=as_utc(row.central_at),
         action=t.link(f"/recovery/conflicts/{quote(row.id, safe='/')}"),
         may_resolve=actor.may(Permission.RESOLVE_CONFLICT, row.site_id),
         note=note,
