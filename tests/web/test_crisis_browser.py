@@ -5,12 +5,6 @@ administrator would, then a crisis lead signs in, declares an incident, marks a 
 down, writes the logbook, ticks tasks and issues a SITREP.
 """
 
-import socket
-import subprocess
-import sys
-import time
-import urllib.error
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -21,34 +15,17 @@ from bascule.store import changes
 from bascule.store.database import Database
 from tests.factories import record, site
 from tests.web.conftest import ARTIFACTS, require_chromium
+from tests.web.served import add_user, bascule, serving
 
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
 LEAD_PASSWORD = "marée basse à Saint-Malo"
 RENNES = "Clinique de l'Odet – Rennes"
 
 
-def _cli(db_url: str, *args: str, stdin: str | None = None) -> None:
-    done = subprocess.run(
-        [sys.executable, "-m", "bascule.cli", "--db", db_url, *args],
-        input=stdin,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
-    assert done.returncode == 0, done.stderr
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 @pytest.fixture
 def served(db_url: str) -> Iterator[str]:
     """``bascule serve`` on a migrated database with two sites and a crisis lead."""
-    _cli(db_url, "db", "upgrade")
+    bascule(db_url, "db", "upgrade")
     db = Database(db_url)
     try:
         record(
@@ -56,41 +33,9 @@ def served(db_url: str) -> Iterator[str]:
         )
     finally:
         db.dispose()
-    _cli(
-        db_url,
-        "user",
-        "add",
-        "claire",
-        "--name",
-        "Claire Le Bihan",
-        "--role",
-        "crisis-lead",
-        "--password-stdin",
-        stdin=LEAD_PASSWORD + "\n",
-    )
-    port = _free_port()
-    server = subprocess.Popen(
-        [sys.executable, "-m", "bascule.cli", "--db", db_url, "serve", "--port", str(port)],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-    )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                with urllib.request.urlopen(f"{url}/health", timeout=1) as answer:
-                    if answer.status == 200:
-                        break
-            except (urllib.error.URLError, ConnectionError):
-                pass
-            assert server.poll() is None, server.stderr.read() if server.stderr else ""
-            assert time.monotonic() < deadline, "bascule serve did not answer within 30 s"
-            time.sleep(0.2)
+    add_user(db_url, "claire", "Claire Le Bihan", "crisis-lead", LEAD_PASSWORD)
+    with serving(db_url) as url:
         yield url
-    finally:
-        server.terminate()
-        server.wait(timeout=10)
 
 
 def _no_console_errors(page: Page) -> list[str]:

@@ -11,12 +11,6 @@ patient, and the dashboard shows nothing outstanding for Rennes.
 """
 
 import re
-import socket
-import subprocess
-import sys
-import time
-import urllib.error
-import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
@@ -34,6 +28,7 @@ from bascule.store import changes
 from bascule.store.database import Database
 from tests.factories import record, site
 from tests.web.conftest import ARTIFACTS, require_chromium
+from tests.web.served import add_user, bascule, serving
 from tests.web.test_recovery_pages import packet, typed_time
 
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
@@ -57,24 +52,6 @@ class Served:
 
     url: str
     admission: FormCode
-
-
-def _cli(db_url: str, *args: str, stdin: str | None = None) -> None:
-    done = subprocess.run(
-        [sys.executable, "-m", "bascule.cli", "--db", db_url, *args],
-        input=stdin,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
-    assert done.returncode == 0, done.stderr
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def _prepare(db_url: str) -> FormCode:
@@ -108,44 +85,12 @@ def _prepare(db_url: str) -> FormCode:
 @pytest.fixture
 def served(db_url: str) -> Iterator[Served]:
     """``bascule serve`` on a database with a printed admission form, two clerks and a third."""
-    _cli(db_url, "db", "upgrade")
+    bascule(db_url, "db", "upgrade")
     admission = _prepare(db_url)
     for username, (name, role, password) in ACCOUNTS.items():
-        _cli(
-            db_url,
-            "user",
-            "add",
-            username,
-            "--name",
-            name,
-            "--role",
-            role,
-            "--password-stdin",
-            stdin=password + "\n",
-        )
-    port = _free_port()
-    server = subprocess.Popen(
-        [sys.executable, "-m", "bascule.cli", "--db", db_url, "serve", "--port", str(port)],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-    )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                with urllib.request.urlopen(f"{url}/health", timeout=1) as answer:
-                    if answer.status == 200:
-                        break
-            except (urllib.error.URLError, ConnectionError):
-                pass
-            assert server.poll() is None, server.stderr.read() if server.stderr else ""
-            assert time.monotonic() < deadline, "bascule serve did not answer within 30 s"
-            time.sleep(0.2)
+        add_user(db_url, username, name, role, password)
+    with serving(db_url) as url:
         yield Served(url, admission)
-    finally:
-        server.terminate()
-        server.wait(timeout=10)
 
 
 def _signed_in(browser: Browser, url: str, username: str, problems: list[str]) -> Page:
