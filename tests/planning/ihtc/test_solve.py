@@ -27,7 +27,7 @@ def _hard_violations(instance: Instance, admissions: tuple[Admission | None, ...
 def test_small_instances_are_solved_to_proven_optimality(name: str) -> None:
     instance = load_instance(FIXTURES / "ihtp_small" / f"{name}.json.gz")
     started = time.perf_counter()
-    report = solve_core(instance, time_limit=120, workers=2)
+    report = solve_core(instance, time_limit=240, workers=2)
     assert report.optimal, f"{name}: not proven in {time.perf_counter() - started:.0f} s"
     assert report.bound == report.cost.total
     assert _hard_violations(instance, report.admissions) == []
@@ -78,6 +78,32 @@ def test_solver_output_never_violates_hard_constraints(
     report = solve_core(instance, time_limit=5, workers=1)
     assert _hard_violations(instance, report.admissions) == []
     assert report.optimal
+
+
+@PROPERTY
+@given(planted_instances())
+def test_limit_on_admitted_optional_patients_never_cuts_off_a_feasible_plan(
+    case: tuple[Instance, list[tuple[int, int, int] | None]],
+) -> None:
+    instance, planted = case
+    rules = PlanRules.core(instance)
+    everyone = Neighbourhood(tuple(range(len(instance.patients))))
+    counting = PlanModel(rules, greedy_plan(rules), everyone, mandatory_hard=True, costed=False)
+    counting.maximise_admitted_optional()
+    most = counting.solve(5, 1)
+    assert most.optimal
+    admitted = sum(
+        1 for p, a in zip(instance.patients, planted, strict=True) if a and not p.mandatory
+    )
+    assert most.bound >= admitted
+    start = [None if p is None else Admission(*p) for p in planted]
+    limited = PlanModel(rules, start, everyone, mandatory_hard=True, tight=True)
+    limited.admit_at_most(int(most.bound))
+    unlimited = PlanModel(rules, start, everyone, mandatory_hard=True, tight=True)
+    with_limit, without = limited.solve(5, 1), unlimited.solve(5, 1)
+    assert with_limit.optimal
+    assert without.optimal
+    assert with_limit.objective == without.objective
 
 
 @PROPERTY

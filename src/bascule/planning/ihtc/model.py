@@ -149,6 +149,29 @@ class PlanModel(ModelRows):
         """
         self.model.add(self.objective >= math.ceil(bound - 1e-6))
 
+    def admitted_optional(self) -> cp_model.LinearExpr:
+        """Number of optional patients the whole plan admits, fixed ones included."""
+        patients = self.instance.patients
+        fixed = sum(
+            1
+            for p, a in enumerate(self.current)
+            if a is not None and p not in self.z and not patients[p].mandatory
+        )
+        free = [var for p, zs in self.z.items() if not patients[p].mandatory for var in zs.values()]
+        return cp_model.LinearExpr.sum(free) + fixed
+
+    def maximise_admitted_optional(self) -> None:
+        """Look for the plan admitting the most optional patients instead, costs ignored."""
+        self.model.maximize(self.admitted_optional())
+
+    def admit_at_most(self, optional: int) -> None:
+        """Admit at most ``optional`` optional patients: a limit every plan obeys, proven apart.
+
+        Each optional patient left out costs far more than admitting one, so the relaxation
+        admits fractions of more of them than fit; a proven limit removes that slack.
+        """
+        self.model.add(self.admitted_optional() <= optional)
+
     @property
     def size(self) -> int:
         """Number of decision variables (x and z)."""

@@ -3,7 +3,9 @@
 1. A starting plan: the greedy planner's (or the caller's, when re-planning). In the core
    problem, if it leaves mandatory patients out, a model with every mandatory patient
    required and no costs places them all in seconds; optional ones are added greedily.
-2. Small instances first try the whole room-level model for a few seconds.
+2. Small instances first try the whole room-level model for a few seconds. In the core
+   problem, if that does not close, the most optional patients any plan can admit beside
+   the mandatory ones is bounded (CP-SAT proves it in seconds); later models are told.
 3. The relaxation (rooms counted per day and gender, age mix bounded from below; on
    large instances each day's theatres pooled) gives the proven lower bound.
 4. Small instances: a room repair of the relaxation's days (a day either side allowed),
@@ -17,6 +19,7 @@ The bound reported is the best proven lower bound on the objective: the whole mo
 the relaxation's; the plan is optimal when it reaches it.
 """
 
+import math
 import random
 import time
 from collections.abc import Callable, Sequence
@@ -38,6 +41,8 @@ FIRST_TRY_SECONDS, FIRST_TRY_SHARE = 15.0, 0.2
 """Time for a first attempt at the whole model of a small instance, before the relaxation."""
 RELAXATION_CAP = 60.0
 """Longest time given to the relaxation, which rarely closes later if not by then."""
+CAPACITY_SHARE, CAPACITY_CAP = 0.1, 20.0
+"""Share of the time, and longest time, for bounding how many optional patients fit."""
 FEASIBILITY_SHARE = 0.25
 """Most of the time spent placing every mandatory patient when the greedy plan cannot."""
 REPAIR_SHARE, REPAIR_CAP, REPAIR_STALL = 0.15, 10.0, 2.0
@@ -99,6 +104,7 @@ class _Search:
         self.clock = clock
         self.log = log
         self.bound: float | None = None
+        self.optional_limit: int | None = None
         self.optimal = False
         self.phases: list[tuple[str, float, int]] = []
 
@@ -128,6 +134,11 @@ class _Search:
         if self.bound is not None:
             model.require_at_least(self.bound)
         return model
+
+    def limit_optional(self, model: PlanModel) -> None:
+        """Tell a model with every mandatory patient required how many optional ones fit."""
+        if self.optional_limit is not None:
+            model.admit_at_most(self.optional_limit)
 
     def raise_bound(self, bound: float) -> None:
         self.bound = bound if self.bound is None else max(self.bound, bound)
@@ -192,6 +203,8 @@ def optimise(
         _whole(search, everyone, workers, seed, mandatory_hard=mandatory_hard, limit=first_try)
     if search.done():
         return _report(search, 0, 0)
+    if small and mandatory_hard:
+        _optional_capacity(search, everyone, workers, seed)
     relaxed = _relaxation(
         search,
         everyone=everyone,
@@ -248,6 +261,26 @@ def _mandatory_first(search: _Search, workers: int, seed: int) -> None:
     search.phase(f"mandatory patients first {result.status.lower()}")
 
 
+def _optional_capacity(search: _Search, everyone: Neighbourhood, workers: int, seed: int) -> None:
+    """Bound how many optional patients a plan admitting every mandatory one can admit.
+
+    Every such plan obeys the bound, so it is a valid row in the models that require every
+    mandatory patient, and it is what their relaxations miss most: left out, an optional
+    patient costs more than admitting it, so they admit fractions of too many.
+    """
+    model = PlanModel(
+        search.rules, search.plan, everyone, mandatory_hard=True, tight=True, costed=False
+    )
+    model.maximise_admitted_optional()
+    limit = min(CAPACITY_CAP, search.clock.left() * CAPACITY_SHARE)
+    result = model.solve(limit, workers, seed, proving=True)
+    if result.status in ("OPTIMAL", "FEASIBLE"):
+        search.optional_limit = math.floor(result.bound + 1e-6)
+    if result.admissions is not None:
+        search.offer_plan(result.admissions)
+    search.phase(f"optional patients at most {search.optional_limit} ({result.status.lower()})")
+
+
 def _relaxation(
     search: _Search,
     *,
@@ -267,6 +300,8 @@ def _relaxation(
         mandatory_hard=mandatory_hard,
         pooled_theatres=not small,
     )
+    if mandatory_hard:
+        search.limit_optional(model)
     result = model.solve(limit, workers, seed, proving=True)
     if result.status == "INFEASIBLE" and mandatory_hard:
         # No plan admits every mandatory patient: bound the penalised objective instead.
@@ -292,6 +327,8 @@ def _whole(
     model = search.model(
         everyone, mandatory_hard=mandatory_hard, keep_deadlines=not mandatory_hard, tight=True
     )
+    if mandatory_hard:
+        search.limit_optional(model)
     result = model.solve(limit, workers, seed, proving=True)
     search.offer(result)
     if result.status in ("OPTIMAL", "FEASIBLE"):
