@@ -8,7 +8,14 @@ from typing import Any
 import pytest
 
 from bascule.domain.cases import Booking, CaseStatus
-from bascule.domain.patients import Allergy, IdentityStatus, Medication, Severity, Sex
+from bascule.domain.patients import (
+    Allergy,
+    ContactDetails,
+    IdentityStatus,
+    Medication,
+    Severity,
+    Sex,
+)
 from bascule.domain.priority import PriorityClass
 from bascule.domain.sites import OperatingTheatre
 from bascule.ingest import hl7_lookup
@@ -90,6 +97,8 @@ def test_bundle_entries_become_a_patient_a_stay_a_surgeon_and_cases(rennes: Data
             Medication("Apixaban (Eliquis)", "2,5 mg", "per os", "2 fois par jour"),
         )
         assert essentials.emergency_contact_phone == "02 99 00 11 22"
+        # Her own mobile, not her contact's; the bundle gives no address.
+        assert patient.contact == ContactDetails(phone="06 12 34 56 78")
 
         stay = hl7_lookup.stay_by_id(session, "rennes", derived_id(STAY, "rennes", f"{URN}001"))
         assert stay is not None
@@ -178,6 +187,21 @@ def test_changed_resources_update_what_bascule_has(rennes: Database, tmp_path: P
             13 * 60,
             60,
         )
+
+
+def test_home_address_and_email_become_contact_details(rennes: Database, tmp_path: Path) -> None:
+    def edit(resources: dict[str, dict[str, Any]]) -> None:
+        resources["100"]["address"] = [
+            {"use": "old", "city": "Brest", "postalCode": "29200"},
+            {"use": "home", "line": ["3 rue de Brest"], "city": "Rennes", "postalCode": "35000"},
+        ]
+        resources["100"]["telecom"].append({"system": "email", "value": " anne@orange.fr "})
+
+    import_fhir(rennes, [_edited(tmp_path, edit)], site_id="rennes", actor="fhir-import")
+    with rennes.reading() as session:
+        patient = hl7_lookup.patient_by_id(session, derived_id(PATIENT, "rennes", f"{URN}100"))
+    assert patient is not None
+    assert patient.contact == ContactDetails("35000", "Rennes", "06 12 34 56 78", "anne@orange.fr")
 
 
 def test_a_cancelled_appointment_cancels_its_case(rennes: Database, tmp_path: Path) -> None:

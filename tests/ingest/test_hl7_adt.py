@@ -102,11 +102,36 @@ def stay(db: Database, stay_id: str) -> StayRow | None:
         return session.get(StayRow, stay_id)
 
 
+def test_home_address_phone_and_email_become_contact_details(group: Database) -> None:
+    with_email = pid(phone="06 12 34 56 78~^NET^Internet^marie.dupont@orange.fr")
+    apply(group, adt("A28", "C1", with_email))
+    person = patient_at(group, "IPP1001")
+    # The home address, not the birth place's (BDL), is where she lives.
+    assert (person.city, person.postcode) == ("Rennes", "35000")
+    assert (person.phone, person.email) == ("06 12 34 56 78", "marie.dupont@orange.fr")
+
+    # A message without address or phone leaves them as they were.
+    bare = pid(phone="").replace("^^Rennes^^35000^FRA^H~", "")
+    apply(group, adt("A08", "C2", bare))
+    person = patient_at(group, "IPP1001")
+    assert (person.city, person.phone, person.email) == (
+        "Rennes",
+        "06 12 34 56 78",
+        "marie.dupont@orange.fr",
+    )
+
+
 def test_stay_lifecycle(group: Database) -> None:
     # A28 in ISO-8859-15, as MSH-18 says.
     (registered,) = apply(
         group,
-        adt("A28", "M1", pid(names="DUPONT^Zoé^Zoé Œnone^^^^L"), charset="8859/15"),
+        adt(
+            "A28",
+            "M1",
+            pid(names="DUPONT^Zoé^Zoé Œnone^^^^L"),
+            "NK1|1|DUPONT^Paul|SPO||02 99 11 22 33",
+            charset="8859/15",
+        ),
         codec="iso-8859-15",
     )
     assert registered.summary.startswith("ADT^A28: registered PH")
@@ -115,7 +140,8 @@ def test_stay_lifecycle(group: Database) -> None:
     assert person.given_names == ["Zoé", "Œnone"]
     assert (person.nir, person.identity_status, person.sex) == (NIR, "VALI", "F")
     assert (person.birth_date, person.birth_place_insee) == (date(1980, 1, 15), "35238")
-    assert person.emergency_contact_phone == "06 12 34 56 78"
+    # Her own phone is a contact detail; her husband's (NK1-5), whom to call.
+    assert (person.phone, person.emergency_contact_phone) == ("06 12 34 56 78", "02 99 11 22 33")
 
     # A01 in UTF-8: the birth name (L) and the used name (D).
     (admitted,) = apply(
@@ -154,7 +180,9 @@ def test_stay_lifecycle(group: Database) -> None:
     )
     assert "updated" in updated.summary
     assert "moved from rennes-ortho 102 A to rennes-hl7-cardio 12 B" in updated.summary
-    assert patient_at(group, "IPP1001").emergency_contact_phone == "07 00 00 00 01"
+    person = patient_at(group, "IPP1001")
+    # Without NK1, whom to call is left as it was.
+    assert (person.phone, person.emergency_contact_phone) == ("07 00 00 00 01", "02 99 11 22 33")
     with group.reading() as session:
         ward = session.get(WardRow, "rennes-hl7-cardio")
         assert ward is not None

@@ -130,6 +130,20 @@ class ClinicalEssentials:
 
 
 @dataclass(frozen=True, slots=True)
+class ContactDetails:
+    """Where the person lives and how to reach them.
+
+    Complementary identity traits (RNIV): not part of the INS, but what an identity
+    vigilance cell weighs when the INS traits typed from paper leave a doubt.
+    """
+
+    postcode: str = ""
+    city: str = ""
+    phone: str = ""
+    email: str = ""
+
+
+@dataclass(frozen=True, slots=True)
 class Patient:
     """A person in the group's patient index."""
 
@@ -137,6 +151,7 @@ class Patient:
     identity: IdentityTraits
     local_ids: tuple[tuple[str, str], ...] = ()
     essentials: ClinicalEssentials = field(default_factory=ClinicalEssentials)
+    contact: ContactDetails = field(default_factory=ContactDetails)
 
     def __post_init__(self) -> None:
         require_text("patient", "id", self.id)

@@ -77,8 +77,12 @@ class Period(Element):
 
 
 class Address(Element):
-    """An address; only its extensions (INSEE code) are read."""
+    """An address: its use, commune and postcode, and its extensions (INSEE code)."""
 
+    use: str | None = None
+    type: str | None = None
+    city: str | None = None
+    postalCode: str | None = None
     extension: list["Extension"] = []
 
 
@@ -132,6 +136,8 @@ class Patient(Resource):
     """A person receiving care."""
 
     name: list[HumanName] = []
+    telecom: list[ContactPoint] = []
+    address: list[Address] = []
     contact: list[PatientContact] = []
     gender: str | None = None
     birthDate: str | None = None

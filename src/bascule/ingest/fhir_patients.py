@@ -44,6 +44,7 @@ from bascule.domain.nir import validate_nir
 from bascule.domain.patients import (
     Allergy,
     ClinicalEssentials,
+    ContactDetails,
     IdentityStatus,
     IdentityTraits,
     Medication,
@@ -78,7 +79,7 @@ _SEVERITIES = {severity.value: severity for severity in Severity}
 _SEVERITY_ORDER = (Severity.MILD, Severity.MODERATE, Severity.SEVERE)
 _DAY_UNITS = {"h": "heure", "d": "jour", "wk": "semaine", "mo": "mois", "a": "an"}
 # Column widths of the store: PostgreSQL refuses longer values.
-_NAME, _LOCAL_ID, _PHONE = 100, 40, 40
+_NAME, _LOCAL_ID, _PHONE, _POSTCODE, _EMAIL = 100, 40, 40, 10, 254
 _SUBSTANCE, _REACTION, _DRUG, _DOSE, _ROUTE, _FREQUENCY = 120, 200, 120, 60, 40, 60
 
 
@@ -114,6 +115,7 @@ def map_patient(ctx: Context, item: SourcedResource, model: fm.Patient) -> Outco
         identity=_identity(model, nir, known.identity.status if known else None),
         local_ids=tuple(sorted(local_ids.items())),
         essentials=essentials,
+        contact=_contact(model, known.contact if known else ContactDetails()),
     )
     # References need only the id and identifiers: the rest of the model is not kept.
     stub = fm.Resource.model_construct(
@@ -224,6 +226,30 @@ def _deceased_alert(model: fm.Patient) -> str:
         moment = parse_instant(model.deceasedDateTime, "Patient.deceasedDateTime")
         return f"Décès enregistré le {local_day(moment):%d/%m/%Y}"
     return "Décès enregistré" if model.deceasedBoolean else ""
+
+
+def _contact(model: fm.Patient, previous: ContactDetails) -> ContactDetails:
+    """Where the person lives (home address first) and their own phone and e-mail; what
+    the resource leaves out is kept from ``previous``."""
+    lived = sorted(
+        (a for a in model.address if a.use not in ("old", "work", "billing")),
+        key=lambda a: a.use != "home",
+    )
+    home = lived[0] if lived else fm.Address()
+    current = sorted(model.telecom, key=lambda point: point.use == "old")
+
+    def telecom(system: str) -> str:
+        return next((p.value for p in current if p.system == system and p.value), "") or ""
+
+    def kept(value: str | None, where: str, limit: int, before: str) -> str:
+        return required_text(value, where, limit) if value and value.strip() else before
+
+    return ContactDetails(
+        postcode=kept(home.postalCode, "Patient.address.postalCode", _POSTCODE, previous.postcode),
+        city=kept(home.city, "Patient.address.city", _NAME, previous.city),
+        phone=kept(telecom("phone"), "Patient.telecom (phone)", _PHONE, previous.phone),
+        email=kept(telecom("email"), "Patient.telecom (email)", _EMAIL, previous.email),
+    )
 
 
 def _contact_phone(model: fm.Patient) -> str:

@@ -137,6 +137,7 @@ def _patient(
         "local_ids": by_site,
         "allergies": allergies,
         "medications": medications,
+        "contact": {key: row[key] for key in ("postcode", "city", "phone", "email")},
     }
     return decode_patient(payload)
 

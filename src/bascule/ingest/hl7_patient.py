@@ -2,7 +2,9 @@
 
 French conventions (IHE PAM France): the IPP in PID-3 (type PI or MR), the INS-NIR in
 PID-3 with the OID of its assigning authority, the birth name with name type ``L`` and
-the used name with type ``D``, the identity status in PID-32.
+the used name with type ``D``, the identity status in PID-32. The person's own address
+and phone or e-mail (PID-11, PID-13) are their contact details; the next of kin's phone
+(NK1-5) is the emergency contact.
 
 A person new to the group gets the id ``PH`` + the first 16 hex digits of
 SHA-256(site id, local id): stable (a re-sent message finds the same id), bounded in
@@ -20,6 +22,7 @@ from bascule.domain.nir import INS_OIDS, validate_nir
 from bascule.domain.patients import (
     Allergy,
     ClinicalEssentials,
+    ContactDetails,
     IdentityStatus,
     IdentityTraits,
     Patient,
@@ -50,6 +53,11 @@ MAX_NAME = 100
 MAX_SUBSTANCE = 120
 MAX_REACTION = 200
 MAX_PHONE = 40
+MAX_POSTCODE = 10
+MAX_CITY = 100
+MAX_EMAIL = 254
+_NOT_HOME = frozenset({"BDL", "BR", "BA", "O", "B", "BI", "C"})
+"""PID-11 address types that are not where the person lives (birth, work, mailing...)."""
 
 
 def required_segment(parsed: ParsedMessage, segment_id: str) -> Segment:
@@ -142,6 +150,42 @@ def _birth_place(pid: Segment) -> str:
     candidates = [pid.value(23)]
     candidates += [r.value(9) for r in pid.repetitions(11) if r.value(7).upper() == "BDL"]
     return next((code for code in candidates if _INSEE_COMMUNE.fullmatch(code)), "")
+
+
+def _number(point: Repetition) -> str:
+    """The phone number of an XTN (PID-13, NK1-5): as written, or unformatted, or split."""
+    return point.value(1) or point.value(12) or point.value(6) + point.value(7)
+
+
+def _next_of_kin_phone(parsed: ParsedMessage) -> str:
+    """The first phone number of the next of kin (NK1-5), '' when no NK1 gives one."""
+    for nk1 in parsed.segments("NK1"):
+        for point in nk1.repetitions(5):
+            number = _number(point)
+            if number and "@" not in number:
+                return nk1.within(5, number, MAX_PHONE)
+    return ""
+
+
+def contact(pid: Segment, previous: ContactDetails) -> ContactDetails:
+    """Home address (PID-11), phone and e-mail (PID-13); what is absent is kept."""
+    homes = [r for r in pid.repetitions(11) if r.value(7).upper() not in _NOT_HOME]
+    home = next((r for r in homes if r.value(7).upper() in ("H", "HP")), None)
+    home = home or (homes[0] if homes else None)
+    phones, emails = [], []
+    for point in pid.repetitions(13):
+        email = point.value(4) or (point.value(1) if "@" in point.value(1) else "")
+        if email:
+            emails.append(email)
+        elif number := _number(point):
+            phones.append(number)
+    city, postcode = (home.value(3), home.value(5)) if home else ("", "")
+    return ContactDetails(
+        postcode=pid.within(11, postcode, MAX_POSTCODE) if postcode else previous.postcode,
+        city=pid.within(11, city, MAX_CITY) if city else previous.city,
+        phone=pid.within(13, phones[0], MAX_PHONE) if phones else previous.phone,
+        email=pid.within(13, emails[0], MAX_EMAIL) if emails else previous.email,
+    )
 
 
 def identity(pid: Segment, previous: IdentityTraits | None) -> IdentityTraits:
@@ -254,11 +298,10 @@ class Workspace:
         traits = identity(pid, known.identity if known else None)
         essentials = known.essentials if known else ClinicalEssentials()
         allergies = _allergies(self.parsed)
-        phone = pid.value(13, 1) or pid.value(13, 7)
         essentials = replace(
             essentials,
             allergies=essentials.allergies if allergies is None else allergies,
-            emergency_contact_phone=pid.within(13, phone, MAX_PHONE)
+            emergency_contact_phone=_next_of_kin_phone(self.parsed)
             or essentials.emergency_contact_phone,
         )
         local_ids = dict(known.local_ids) if known else {}
@@ -268,6 +311,7 @@ class Workspace:
             identity=traits,
             local_ids=tuple(sorted(local_ids.items())),
             essentials=essentials,
+            contact=contact(pid, known.contact if known else ContactDetails()),
         )
         return patient, self._record(patient, known, local)
 

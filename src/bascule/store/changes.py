@@ -12,6 +12,7 @@ from bascule.domain.cases import Booking, CaseStatus, SurgicalCase
 from bascule.domain.patients import (
     Allergy,
     ClinicalEssentials,
+    ContactDetails,
     IdentityStatus,
     IdentityTraits,
     Medication,
@@ -133,6 +134,12 @@ def encode_patient(patient: Patient) -> dict[str, Any]:
         ],
         "alerts": list(essentials.alerts),
         "emergency_contact_phone": essentials.emergency_contact_phone,
+        "contact": {
+            "postcode": patient.contact.postcode,
+            "city": patient.contact.city,
+            "phone": patient.contact.phone,
+            "email": patient.contact.email,
+        },
     }
 
 
@@ -167,6 +174,8 @@ def decode_patient(payload: dict[str, Any]) -> Patient:
         identity=identity,
         local_ids=tuple(sorted(payload["local_ids"].items())),
         essentials=essentials,
+        # Entries journaled before contact details were kept have none.
+        contact=ContactDetails(**payload.get("contact", {})),
     )
 
 

@@ -180,12 +180,22 @@ _PATIENT_COLUMNS = (
 )
 
 
+_CONTACT_COLUMNS = ("postcode", "city", "phone", "email")
+
+
+def _contact_columns(payload: dict[str, Any]) -> dict[str, str]:
+    """The contact columns of a patient payload (empty for entries journaled before them)."""
+    contact = payload.get("contact", {})
+    return {key: contact.get(key, "") for key in _CONTACT_COLUMNS}
+
+
 @projector(kinds.PATIENT_REGISTERED)
 def _patients(session: Session, payloads: list[dict[str, Any]]) -> None:
     patients: list[dict[str, Any]] = []
     for p in payloads:
         row = {key: p[key] for key in _PATIENT_COLUMNS}
         row["birth_date"] = date.fromisoformat(p["birth_date"])
+        row.update(_contact_columns(p))
         patients.append(row)
     _bulk(session, PatientRow, patients)
     _bulk(
@@ -223,6 +233,7 @@ def _patients_updated(session: Session, payloads: list[dict[str, Any]]) -> None:
     for p in latest.values():
         row = {f"new_{key}": p[key] for key in _PATIENT_COLUMNS}
         row["new_birth_date"] = date.fromisoformat(p["birth_date"])
+        row.update({f"new_{key}": value for key, value in _contact_columns(p).items()})
         rows.append(row)
     _bulk_update(session, PatientRow, rows)
     # Local ids are only ever added: an IPP taken over in a merge, or replaced at its

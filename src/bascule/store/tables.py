@@ -172,6 +172,11 @@ class PatientRow(Base):
     blood_group: Mapped[str | None] = mapped_column(String(3))
     alerts: Mapped[list[Any]] = mapped_column(JSON)
     emergency_contact_phone: Mapped[str] = mapped_column(String(40))
+    # Complementary identity traits, weighed by identity matching.
+    postcode: Mapped[str] = mapped_column(String(10), server_default="")
+    city: Mapped[str] = mapped_column(String(100), server_default="")
+    phone: Mapped[str] = mapped_column(String(40), server_default="")
+    email: Mapped[str] = mapped_column(String(254), server_default="")
     # Set when this record was found to be the same person as another and merged into it.
     merged_into: Mapped[str | None] = mapped_column(String(40))
 

@@ -70,6 +70,8 @@ class _Person:
     nir: str | None
     status: str
     phone: str
+    kin_phone: str = ""
+    """The next of kin's phone, sent in NK1 (the emergency contact)."""
 
 
 @dataclass(slots=True)
@@ -107,7 +109,8 @@ def _person(row: PatientRow, ipp: str) -> _Person:
         sex=row.sex,
         nir=row.nir,
         status=row.identity_status,
-        phone=row.emergency_contact_phone,
+        phone=row.phone,
+        kin_phone=row.emergency_contact_phone,
     )
 
 
@@ -244,6 +247,8 @@ class FeedWriter:
 
     def _adt(self, event: str, person: _Person, pv1: str | None = None) -> str:
         segments = [self._msh(f"ADT^{event}", f"ADT_{event}"), self._evn(event), self._pid(person)]
+        if person.kin_phone:
+            segments.append(f"NK1|1||||{escape(person.kin_phone)}")
         if pv1 is not None:
             segments.append(pv1)
         return "\r".join(segments)

@@ -13,6 +13,7 @@ from datetime import date
 
 from bascule.domain.patients import IdentityStatus, Patient
 from bascule.synth.clinical import draw_essentials
+from bascule.synth.contact import draw_contact
 from bascule.synth.identity import birthplace_picker, draw_identity, nir_for
 from bascule.synth.sites_data import SITE_SPECS, SiteSpec
 from bascule.synth.weighted import Picker
@@ -94,6 +95,11 @@ def patient_chunk(
                     identity=identity,
                     local_ids=tuple(sorted((site.id, local_id(site, index)) for site in sites)),
                     essentials=draw_essentials(rng, identity.sex, age),
+                    # Drawn from their own stream, so that the rest of the index is the
+                    # same as before contact details were drawn.
+                    contact=draw_contact(
+                        random.Random(f"bascule-synth:{seed}:contact:{index}"), sites[0], identity
+                    ),
                 ),
             )
         )
