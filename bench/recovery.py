@@ -9,13 +9,16 @@ in the same run, for a plain exact-match baseline (normalised family name, given
 birth date all equal → linked).
 
 (a) fake_1000 (splink_datasets, MIT): 1,000 records in 251 true clusters that nobody on the
-    team generated. first_name → given name, surname → birth family name, dob → birth date;
-    no sex, birth place or NIR; city and email are ignored (not INS traits). Each record is
-    matched against an index of all the other records. A sure link is right when it points
-    into the record's own cluster; a record is found when its sure link is right or, when
-    queued, one of the listed candidates is in its cluster. Recall counts the records that
-    have at least one other record of their cluster. Pair figures count the true pairs
-    (within-cluster) seen as sure or listed candidates, in either direction.
+    team generated. first_name → given name, surname → birth family name, dob → birth date,
+    city → commune of residence, email → e-mail (complementary traits); no sex, birth place
+    or NIR. Each record is matched against an index of all the other records. A sure link
+    is right when it points into the record's own cluster; a record is found when its sure
+    link is right or, when queued, one of the listed candidates is in its cluster. Recall
+    counts the records that have at least one other record of their cluster. Pair figures
+    count the true pairs (within-cluster) seen as sure or listed candidates, in either
+    direction. Two limits are
+    measured beside it: the records that every other record of their person vetoes (they
+    can only be queued), and a model fitted to the answers without vetoes (the data's own).
 (b) Paper errors: a synthetic index (bascule.synth's identity generator), typed copies of
     some of its people with the errors clerks make on paper, and people who are not in it
     (some sharing a family name and birth date with someone who is: siblings, twins).
@@ -24,6 +27,7 @@ birth date all equal → linked).
 
 import argparse
 import csv
+import math
 import random
 import resource
 import time
@@ -37,17 +41,26 @@ from typing import Any
 
 from bascule.recovery.matching import (
     DEFAULT_SETTINGS,
+    DateLevel,
     Identity,
     MatchResult,
     MatchSettings,
     Outcome,
     PatientIndex,
+    compare_birth_dates,
+    compare_city,
+    compare_contact,
+    compare_names,
     identity_from_traits,
     match,
     normalise_name,
+    score_pair,
 )
+from bascule.synth.clinical import draw_phone
+from bascule.synth.contact import draw_contact
 from bascule.synth.identity import birthplace_picker, draw_identity
 from bascule.synth.sites_data import SITE_SPECS
+from bascule.synth.wordlists import birthplaces
 from common import save
 
 TARGETS = {"precision": 0.999, "recall_sure_or_queued": 0.99, "queue_share": 0.05, "seconds": 60}
@@ -146,6 +159,8 @@ def load_fake_1000(folder: Path = LINKAGE) -> list[tuple[Identity, str]]:
                     birth_family_name=row["surname"],
                     first_given_name=row["first_name"],
                     birth_date=date.fromisoformat(row["dob"]) if row["dob"] else None,
+                    city=row["city"],
+                    email=row["email"],
                 ),
                 row["cluster"],
             )
@@ -191,6 +206,111 @@ def evaluate_fake_1000(
     }
 
 
+def vetoed_everywhere(records: Sequence[tuple[Identity, str]]) -> dict[str, Any]:
+    """Records whose every other record of the same person carries a veto against them.
+
+    Those can never be linked surely, only queued (or missed): a floor under the queue that
+    no weight or threshold moves without giving up a safety rule. The vetoes met are counted.
+    """
+    index = PatientIndex(identity for identity, _ in records)
+    by_cluster: dict[str, list[Identity]] = {}
+    for identity, label in records:
+        by_cluster.setdefault(label, []).append(identity)
+    floor, vetoes = 0, Counter[str]()
+    for typed, label in records:
+        mates = [other for other in by_cluster[label] if other.id != typed.id]
+        scored = [score_pair(index, typed, mate) for mate in mates]
+        if mates and all(candidate.vetoes for candidate in scored):
+            floor += 1
+            vetoes.update({veto for candidate in scored for veto in candidate.vetoes})
+    return {"records": floor, "share": round(floor / len(records), 4), "vetoes": dict(vetoes)}
+
+
+def _date_band(a: date | None, b: date | None) -> str:
+    """Our date level, with 'different' split by how far apart (finer than the matcher)."""
+    level = compare_birth_dates(a, b)
+    if level is not DateLevel.DIFFERENT or a is None or b is None:
+        return level.value
+    days = abs(a.toordinal() - b.toordinal())
+    return next(f"within {limit} days" for limit in (400, 1900, 4400, 10**6) if days <= limit)
+
+
+def _levels(a: Identity, b: Identity) -> tuple[str, ...]:
+    def names(x: str, y: str) -> str:
+        return compare_names(normalise_name(x), normalise_name(y)).value
+
+    return (
+        "f" + names(a.first_given_name, b.first_given_name),
+        "s" + names(a.birth_family_name, b.birth_family_name),
+        "d" + _date_band(a.birth_date, b.birth_date),
+        "c" + compare_city(normalise_name(a.city), normalise_name(b.city)).value,
+        "e" + compare_contact(a.email.lower(), b.email.lower(), digits=False).value,
+    )
+
+
+def fitted_ceiling(records: Sequence[tuple[Identity, str]], margin: float = 3.0) -> dict[str, Any]:
+    """What the data allows at all: a Fellegi-Sunter model fitted to the answers.
+
+    m and u of every level are counted from the true clusters themselves (so this is not a
+    matcher anyone could run), there are no vetoes, and a rival of the same person never
+    counts. Each record is scored against the 999 others; thresholds are swept and the
+    smallest queue reaching precision ≥ 0.999 and recall ≥ 0.99 is kept, if any.
+    """
+    labels = [label for _, label in records]
+    pairs = {}
+    match_counts, other_counts = Counter[str](), Counter[str]()
+    for i, (a, label_a) in enumerate(records):
+        for j in range(i + 1, len(records)):
+            levels = pairs[i, j] = _levels(a, records[j][0])
+            (match_counts if label_a == labels[j] else other_counts).update(levels)
+    matches = sum(1 for i, j in pairs if labels[i] == labels[j])
+    others = len(pairs) - matches
+    weight = {
+        level: math.log2(
+            ((match_counts[level] + 0.5) / matches) / ((other_counts[level] + 0.5) / others)
+        )
+        for level in match_counts | other_counts
+    }
+    ranked = []
+    for i in range(len(records)):
+        scores = sorted(
+            (
+                (sum(map(weight.__getitem__, pairs[min(i, j), max(i, j)])), labels[j] == labels[i])
+                for j in range(len(records))
+                if j != i
+            ),
+            reverse=True,
+        )
+        ranked.append((scores, labels.count(labels[i]) > 1))
+    with_match = sum(has for _, has in ranked)
+    best: dict[str, Any] | None = None
+    for sure in range(0, 31):
+        for possible in range(-10, sure + 1):
+            linked = wrong = queued = found = 0
+            for scores, has in ranked:
+                (top, right), runner = scores[0], scores[1]
+                if top >= sure and (runner[0] < top - margin or runner[1] == right):
+                    linked += 1
+                    wrong += not right
+                    found += right and has
+                elif top >= possible:
+                    queued += 1
+                    found += has and any(r for s, r in scores[:10] if s >= possible)
+            figures = {
+                "sure_threshold": sure,
+                "possible_threshold": possible,
+                "precision": round(1 - wrong / linked, 4) if linked else 1.0,
+                "recall_sure_or_queued": round(found / with_match, 4),
+                "queue_share": round(queued / len(records), 4),
+            }
+            reaches = figures["precision"] >= TARGETS["precision"] and (
+                figures["recall_sure_or_queued"] >= TARGETS["recall_sure_or_queued"]
+            )
+            if reaches and (best is None or figures["queue_share"] < best["queue_share"]):
+                best = figures
+    return {"margin_bits": margin, "smallest_queue_at_target_precision_and_recall": best}
+
+
 # --- (b) paper errors ------------------------------------------------------------------------
 
 
@@ -202,7 +322,8 @@ def synthetic_index(count: int, seed: int) -> list[Identity]:
     people = []
     for number in range(count):
         traits = draw_identity(rng, TODAY, pickers[number % len(pickers)])
-        person = identity_from_traits(f"P{seed}-{number:07d}", traits)
+        contact = draw_contact(rng, SITE_SPECS[number % len(pickers)], traits)
+        person = identity_from_traits(f"P{seed}-{number:07d}", traits, contact)
         if person.nir in issued:
             person = replace(person, nir=None)
         elif person.nir:
@@ -312,12 +433,21 @@ def _errors(person: Identity) -> dict[str, Error]:
     return errors
 
 
+def _residence(rng: random.Random, city: str) -> str:
+    """The commune typed: the index's, or another one of the region for someone who moved."""
+    if rng.random() < 0.1:
+        return birthplaces()[rng.choice(("35", "44", "29", "56", "22"))].pick(rng).name
+    return city
+
+
 def typed_copy(rng: random.Random, person: Identity, typed_id: str) -> tuple[Identity, list[str]]:
     """What a clerk types from a paper form about ``person``, and the errors made.
 
     A form carries the first given name only, the used name half the time, the birth place
     half the time, the NIR (from the carte Vitale) a quarter of the time, one in ten of
-    those mistyped; then 0, 1 or 2 errors (45/40/15 %) among those that can happen.
+    those mistyped; the commune of residence 80 % of the time (one in ten has moved since
+    the index knew them), a phone 70 % of the time (one in six changed), no e-mail; then
+    0, 1 or 2 errors (45/40/15 %) among those that can happen.
     """
     nir = person.nir if rng.random() < 0.25 else None
     if nir and rng.random() < 0.1:
@@ -329,6 +459,11 @@ def typed_copy(rng: random.Random, person: Identity, typed_id: str) -> tuple[Ide
         given_names=(),
         birth_place_insee=person.birth_place_insee if rng.random() < 0.5 else "",
         nir=nir,
+        city=_residence(rng, person.city) if rng.random() < 0.8 else "",
+        phone=(draw_phone(rng) if rng.random() < 1 / 6 else person.phone)
+        if rng.random() < 0.7
+        else "",
+        email="",
     )
     errors = _errors(person)
     count = rng.choices((0, 1, 2), (45, 40, 15))[0]
@@ -346,16 +481,21 @@ def newcomers(rng: random.Random, index: Sequence[Identity], count: int) -> list
     pickers = [birthplace_picker(spec) for spec in SITE_SPECS]
     people = []
     for number in range(count):
-        person = identity_from_traits(
-            f"new-{number}", draw_identity(rng, TODAY, pickers[number % len(pickers)])
-        )
+        traits = draw_identity(rng, TODAY, pickers[number % len(pickers)])
+        contact = draw_contact(rng, SITE_SPECS[number % len(pickers)], traits)
+        person = identity_from_traits(f"new-{number}", traits, contact)
         relative = rng.choice(index)
         # A twin (or a namesake born the same day); twins never share a given name.
         if rng.random() < 0.4 and person.first_given_name != relative.first_given_name:
+            # Twins share a home, a landline and a parent's e-mail half the time.
+            home = rng.random() < 0.5
             person = replace(
                 person,
                 birth_family_name=relative.birth_family_name,
                 birth_date=relative.birth_date,
+                city=relative.city if home else person.city,
+                phone=relative.phone if home else person.phone,
+                email=relative.email if home else person.email,
             )
         people.append(person)
     return people
@@ -479,6 +619,10 @@ def _accuracy_rows(title: str, figures: dict[str, Any]) -> list[str]:
     return rows
 
 
+def _count(item: tuple[str, int]) -> tuple[int, str]:
+    return -item[1], item[0]
+
+
 def _report(
     fake: dict[str, Any],
     paper: dict[str, Any],
@@ -498,6 +642,23 @@ def _report(
             f"{f['recall_sure_or_queued']:.4f}, queue {f['queue_share'] * 100:.1f}%, "
             f"precision {f['precision']:.4f}"
         )
+    floor = fake["vetoed_everywhere"]
+    rows.append(
+        f"  safety floor: {floor['records']} records ({floor['share']:.1%}) meet a veto in every "
+        "other record of their person, so can only be queued: "
+        + ", ".join(f"{veto} {n}" for veto, n in sorted(floor["vetoes"].items(), key=_count))
+    )
+    ceiling = fake["fitted_ceiling"]["smallest_queue_at_target_precision_and_recall"]
+    rows.append(
+        "  ceiling, a model fitted to the answers with no veto: "
+        + (
+            "precision and recall targets never both reached"
+            if ceiling is None
+            else f"smallest queue at the precision and recall targets {ceiling['queue_share']:.1%}"
+            f" (sure ≥ {ceiling['sure_threshold']}, possible ≥ {ceiling['possible_threshold']}"
+            f" bits): queue ≤ 5% {_met(ceiling['queue_share'] <= TARGETS['queue_share'])}"
+        )
+    )
     rows += _accuracy_rows(
         f"(b) paper errors: {args.typed} typed copies + {args.new} newcomers "
         f"against {args.index:,} people",
@@ -537,6 +698,8 @@ def main() -> None:
     fake = evaluate_fake_1000(records, settings)
     fake["seconds"] = round(time.perf_counter() - started, 1)
     # What a lower possible threshold would buy there, and cost in queue (not the setting).
+    fake["vetoed_everywhere"] = vetoed_everywhere(records)
+    fake["fitted_ceiling"] = fitted_ceiling(records)
     fake["trade_off"] = {
         str(threshold): {
             key: evaluate_fake_1000(records, replace(settings, possible=threshold))["matcher"][key]

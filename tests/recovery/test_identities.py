@@ -4,7 +4,7 @@ import pytest
 
 from bascule.clock import SimulatedClock
 from bascule.crisis.roles import Forbidden
-from bascule.domain.patients import IdentityTraits, Patient, Sex
+from bascule.domain.patients import ContactDetails, IdentityTraits, Patient, Sex
 from bascule.paper.codes import FormCode, new_form_id
 from bascule.paper.model import FormType
 from bascule.recovery.completeness import completeness
@@ -107,3 +107,40 @@ def test_a_doubtful_identity_waits_for_a_human_who_links_and_can_undo(indexed: D
     created = decide_identity(indexed, CAROL, doubtful, "new")
     assert created is not None
     assert _row(indexed, doubtful).status == "new"
+
+
+def test_the_town_and_phone_typed_from_paper_weigh_in_and_stay_with_new_people(
+    indexed: Database,
+) -> None:
+    home = ContactDetails(city="Rennes", phone="0612345678")
+    anne = Patient(
+        "p5", IdentityTraits("Kerjean", "Anne", date(1970, 5, 5), Sex.FEMALE), contact=home
+    )
+    record(indexed, [changes.patient_registered(anne, "rennes")])
+    # One digit of the year wrong: alone, a doubt; with her town and phone, surely her.
+    typo = {"birth_family_name": "Kerjean", "first_given_name": "Anne", "birth_date": "05/05/1971"}
+    bare = _admitted(indexed, ADMISSION | typo)
+    reached = _admitted(
+        indexed,
+        ADMISSION
+        | typo
+        | {"town": "RENNES", "phone": "06 12 34 56 78", "downtime_id": "D-0000124-17"},
+    )
+    stranger = _admitted(
+        indexed,
+        ADMISSION
+        | {"birth_family_name": "Quéméneur", "first_given_name": "Yves", "sex": "M"}
+        | {"birth_date": "01/07/1955", "downtime_id": "D-0000125-14"}
+        | {"town": "Vitré", "postcode": "35500", "phone": "02 99 12 34 56"},
+    )
+    match_confirmed(indexed, CAROL)
+    assert _row(indexed, bare).status == "queued"
+    linked = _row(indexed, reached)
+    assert (linked.status, linked.patient_id) == ("linked", "p5")
+    evidence = {item["trait"]: item["level"] for item in linked.candidates[0]["evidence"]}
+    assert (evidence["residence"], evidence["phone or e-mail"]) == ("equal", "equal")
+    new = _row(indexed, stranger)
+    with indexed.reading() as session:
+        created = session.get(PatientRow, new.patient_id)
+        assert created is not None
+        assert (created.city, created.postcode, created.phone) == ("Vitré", "35500", "0299123456")

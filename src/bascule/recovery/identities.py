@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from bascule.crisis.records import actor_name, check
 from bascule.crisis.roles import Actor, Permission
-from bascule.domain.patients import IdentityStatus, IdentityTraits, Patient, Sex
+from bascule.domain.patients import ContactDetails, IdentityStatus, IdentityTraits, Patient, Sex
 from bascule.errors import BasculeError, UnknownEntityError
 from bascule.paper.codes import display_form_id
 from bascule.paper.model import FormType
@@ -58,6 +58,10 @@ def _index(session: Session) -> PatientIndex:
             PatientRow.given_names,
             PatientRow.birth_place_insee,
             PatientRow.nir,
+            PatientRow.city,
+            PatientRow.postcode,
+            PatientRow.phone,
+            PatientRow.email,
         ).where(PatientRow.merged_into.is_(None))
     )
     return PatientIndex(
@@ -71,6 +75,10 @@ def _index(session: Session) -> PatientIndex:
             given_names=tuple(row.given_names),
             birth_place_insee=row.birth_place_insee,
             nir=row.nir,
+            city=row.city,
+            postcode=row.postcode,
+            phone=row.phone,
+            email=row.email,
         )
         for row in rows
     )
@@ -94,6 +102,9 @@ def _typed(form_id: str, values: dict[str, str]) -> Identity:
         given_names=tuple(str(given).split()) if given else (),
         birth_place_insee=read("birth_place_insee") or "",
         nir=read("nir"),
+        city=read("town") or "",
+        postcode=read("postcode") or "",
+        phone=read("phone") or "",
     )
 
 
@@ -136,7 +147,42 @@ def _new_patient(identity: Identity, site_id: str, downtime_id: str | None) -> P
         status=IdentityStatus.PROVISIONAL,
     )
     local = ((site_id, downtime_id),) if downtime_id else ()
-    return Patient(f"pat-{uuid.uuid4().hex[:12]}", traits, local)
+    contact = ContactDetails(identity.postcode, identity.city, identity.phone, identity.email)
+    return Patient(f"pat-{uuid.uuid4().hex[:12]}", traits, local, contact=contact)
+
+
+_CONTACT_TRAITS = ("city", "postcode", "phone", "email")
+
+
+def _typed_payload(identity: Identity, downtime_id: str | None) -> dict[str, Any]:
+    """The typed identity as journaled with its match, for the queue and a later decision."""
+    return {
+        "birth_family_name": identity.birth_family_name,
+        "used_name": identity.used_name,
+        "first_given_name": identity.first_given_name,
+        "birth_date": None if identity.birth_date is None else identity.birth_date.isoformat(),
+        "sex": identity.sex,
+        "birth_place_insee": identity.birth_place_insee,
+        "nir": identity.nir,
+        "downtime_id": downtime_id,
+        **{trait: getattr(identity, trait) for trait in _CONTACT_TRAITS},
+    }
+
+
+def _identity_of_payload(form_id: str, typed: dict[str, Any]) -> Identity:
+    """Inverse of :func:`_typed_payload` (contact traits absent from older entries)."""
+    born = typed["birth_date"]
+    return Identity(
+        id=form_id,
+        birth_family_name=typed["birth_family_name"],
+        first_given_name=typed["first_given_name"],
+        birth_date=None if born is None else date.fromisoformat(born),
+        sex=typed["sex"],
+        used_name=typed["used_name"],
+        birth_place_insee=typed["birth_place_insee"],
+        nir=typed["nir"],
+        **{trait: typed.get(trait, "") for trait in _CONTACT_TRAITS},
+    )
 
 
 def _matched(
@@ -150,16 +196,7 @@ def _matched(
         "status": STATUS_BY_OUTCOME[result.outcome],
         "patient_id": best.id if best is not None and result.outcome is Outcome.SURE else None,
         "score": None if best is None else round(best.score, 2),
-        "typed": {
-            "birth_family_name": identity.birth_family_name,
-            "used_name": identity.used_name,
-            "first_given_name": identity.first_given_name,
-            "birth_date": None if identity.birth_date is None else identity.birth_date.isoformat(),
-            "sex": identity.sex,
-            "birth_place_insee": identity.birth_place_insee,
-            "nir": identity.nir,
-            "downtime_id": _downtime_id(form.final_values or {}),
-        },
+        "typed": _typed_payload(identity, _downtime_id(form.final_values or {})),
         "candidates": [_evidence(candidate) for candidate in result.candidates],
         "at": at,
     }
@@ -241,18 +278,7 @@ def decide_identity(
             status, target = "queued", None
         else:
             typed = row.typed
-            identity = Identity(
-                id=form_id,
-                birth_family_name=typed["birth_family_name"],
-                first_given_name=typed["first_given_name"],
-                birth_date=None
-                if typed["birth_date"] is None
-                else date.fromisoformat(typed["birth_date"]),
-                sex=typed["sex"],
-                used_name=typed["used_name"],
-                birth_place_insee=typed["birth_place_insee"],
-                nir=typed["nir"],
-            )
+            identity = _identity_of_payload(form_id, typed)
             patient = _new_patient(identity, row.site_id, typed.get("downtime_id"))
             found.append(changes.patient_registered(patient, row.site_id))
             status, target = "new", patient.id

@@ -13,21 +13,27 @@ name (and each part of a compound one) + birth year + given name's initial (day 
 wrong); phonetic family + day and month (year wrong); phonetic given + family initial +
 year, and + day and month (a family typo the phonetic key does not absorb, plus a date
 error); phonetic family without its first letter + phonetic given (a wrong date, even with
-the first letter misread); the NIR. Used names are indexed too and typed names are also
-looked up swapped. Blocks above ``max_block`` entries are skipped, and counted.
+the first letter misread); the NIR, the phone, the e-mail (each alone). Used names are indexed
+too and typed names are also looked up swapped. Blocks above ``max_block`` entries are
+skipped, and counted.
 
 Scoring (Fellegi-Sunter): each trait comparison lands on a level weighing log2(m/u) bits,
 m the chance of the level for the same person typed from paper, u for two strangers; the
 score is the sum. m and u are set by reasoning, written by each table. Exact agreement on a
 family name, given name or birth place uses the value's frequency in the index as u (term
 frequency: a rare surname agreeing says more than MARTIN), shrunk towards a default.
+Complementary traits (RNIV) weigh in beside the INS traits: the commune of residence
+(term frequency too; namesake communes of other départements told apart by the postcode)
+and phone or e-mail, counted once as one household trait.
 
 Vetoes forbid ``sure`` whatever the score, being how a different person looks (or too
 little to tell): sex, birth date entirely different or missing, NIRs different, a typed
 NIR contradicting the entry's birth date or sex, a family or given name neither equal nor
 one keystroke off, a given name only part of the other or another of its given names, no
-name agreeing at all. Twins share surname, birth date, sex and birth place: the given name
-alone tells them apart.
+name agreeing at all. Twins share surname, birth date, sex, birth place and often a home
+and a phone: the given name alone tells them apart. A parent and a child may share names
+and a phone too: a phone or e-mail counts for nothing when the birth years are a
+generation apart.
 """
 
 import math
@@ -43,7 +49,7 @@ from typing import NamedTuple
 
 from bascule.domain.errors import InvalidNirError
 from bascule.domain.nir import validate_nir
-from bascule.domain.patients import IdentityTraits
+from bascule.domain.patients import ContactDetails, IdentityTraits
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,10 +65,18 @@ class Identity:
     given_names: tuple[str, ...] = ()
     birth_place_insee: str = ""
     nir: str | None = None
+    city: str = ""
+    """Commune of residence: a complementary trait, like those below."""
+    postcode: str = ""
+    phone: str = ""
+    email: str = ""
 
 
-def identity_from_traits(id: str, traits: IdentityTraits) -> Identity:
-    """The matching view of a domain identity."""
+def identity_from_traits(
+    id: str, traits: IdentityTraits, contact: ContactDetails | None = None
+) -> Identity:
+    """The matching view of a domain identity, with the person's contact details if known."""
+    contact = contact or ContactDetails()
     return Identity(
         id=id,
         birth_family_name=traits.birth_family_name,
@@ -73,6 +87,10 @@ def identity_from_traits(id: str, traits: IdentityTraits) -> Identity:
         given_names=traits.given_names,
         birth_place_insee=traits.birth_place_insee,
         nir=traits.nir,
+        city=contact.city,
+        postcode=contact.postcode,
+        phone=contact.phone,
+        email=contact.email,
     )
 
 
@@ -208,9 +226,11 @@ class DateLevel(StrEnum):
 
 
 class TraitLevel(StrEnum):
-    """How sex, birth place or NIR compare."""
+    """How sex, birth place, NIR, residence or contact compare."""
 
     EQUAL = "equal"
+    CLOSE = "nearly equal"
+    """A digit of a phone, or up to two keystrokes of a commune or an e-mail."""
     DIFFERENT = "different"
     INVALID = "typed NIR fails its key"
     CONTRADICTS = "typed NIR contradicts the birth date or sex"
@@ -281,6 +301,19 @@ _NIR_WEIGHTS = {
     TraitLevel.DIFFERENT: -10.0,
     TraitLevel.CONTRADICTS: -6.0,
 }
+# Complementary traits (RNIV): not INS traits, yet what identity-vigilance cells check when
+# the INS traits leave a doubt. Residence: ~70 % of people still live in the commune the
+# index holds, ~5 % have it misspelt; strangers share it with the commune's frequency
+# (default 1 in 100) and misspell into it ~2 in 1,000. Phone or e-mail: ~65 % unchanged,
+# ~5 % mistyped, the rest changed; strangers almost never share one, but a household does
+# (a parent's number on a child's form, twins), so agreement is capped like the NIR's.
+_CITY_DEFAULT_U = 0.01
+_CITY_WEIGHTS = {TraitLevel.CLOSE: _bits(0.05, 0.002), TraitLevel.DIFFERENT: _bits(0.25, 0.97)}
+_CONTACT_WEIGHTS = {
+    TraitLevel.EQUAL: 12.0,
+    TraitLevel.CLOSE: _bits(0.05, 0.0002),
+    TraitLevel.DIFFERENT: _bits(0.3, 1.0),
+}
 
 
 @lru_cache(maxsize=1 << 20)
@@ -344,6 +377,28 @@ def _one_edit(a: str, b: str) -> bool:
     return rest_a[1:] == rest_b if len(a) > len(b) else rest_a == rest_b[1:]
 
 
+def _within_two_edits(a: str, b: str) -> bool:
+    """At most two keystrokes apart (letters replaced, added, dropped or swapped in pairs).
+
+    Optimal string alignment distance, stopped as soon as a row exceeds two.
+    """
+    if abs(len(a) - len(b)) > 2:
+        return False
+    before: list[int] = []
+    previous = list(range(len(b) + 1))
+    for i in range(1, len(a) + 1):
+        row = [i] + [0] * len(b)
+        for j in range(1, len(b) + 1):
+            cost = a[i - 1] != b[j - 1]
+            row[j] = min(previous[j] + 1, row[j - 1] + 1, previous[j - 1] + cost)
+            if i > 1 and j > 1 and a[i - 1] == b[j - 2] and a[i - 2] == b[j - 1]:
+                row[j] = min(row[j], before[j - 2] + 1)
+        if min(row) > 2:
+            return False
+        before, previous = previous, row
+    return previous[-1] <= 2
+
+
 def _digits_off_by_one(a: str, b: str) -> bool:
     """One character different, or two adjacent ones swapped (1987 for 1978)."""
     diffs = [i for i, (x, y) in enumerate(zip(a, b, strict=True)) if x != y]
@@ -370,6 +425,45 @@ def compare_birth_dates(a: date | None, b: date | None) -> DateLevel:
     if a.year == b.year:
         return DateLevel.SAME_YEAR
     return DateLevel.DIFFERENT
+
+
+@lru_cache(maxsize=1 << 18)
+def normalise_phone(raw: str) -> str:
+    """The national significant number: digits only, French +33/0033 and trunk 0 dropped."""
+    digits = "".join(c for c in raw if c.isdigit())
+    for prefix in ("0033", "33"):
+        if digits.startswith(prefix) and len(digits) == len(prefix) + 9:
+            return digits[len(prefix) :]
+    return digits[1:] if len(digits) == 10 and digits.startswith("0") else digits
+
+
+def normalise_email(raw: str) -> str:
+    """An e-mail address as compared: trimmed, lower case."""
+    return raw.strip().lower()
+
+
+@lru_cache(maxsize=1 << 16)
+def compare_city(a: str, b: str) -> TraitLevel:
+    """Level of two normalised communes of residence."""
+    if not a or not b:
+        return TraitLevel.MISSING
+    if a == b:
+        return TraitLevel.EQUAL
+    return TraitLevel.CLOSE if _within_two_edits(a, b) else TraitLevel.DIFFERENT
+
+
+def compare_contact(a: str, b: str, *, digits: bool) -> TraitLevel:
+    """Level of two normalised phone numbers (``digits``) or e-mail addresses."""
+    if not a or not b:
+        return TraitLevel.MISSING
+    if a == b:
+        return TraitLevel.EQUAL
+    # Short values are too easily one keystroke from a stranger's.
+    if len(a) >= 8 and len(a) == len(b) and digits and _digits_off_by_one(a, b):
+        return TraitLevel.CLOSE
+    if not digits and min(len(a), len(b)) >= 8 and _within_two_edits(a, b):
+        return TraitLevel.CLOSE
+    return TraitLevel.DIFFERENT
 
 
 def _sex(value: str | None) -> str | None:
@@ -480,6 +574,10 @@ class _Prepared(NamedTuple):
     first: str
     others: tuple[str, ...]
     nir: str | None
+    city: str
+    department: str
+    phone: str
+    email: str
 
 
 def _prepare(identity: Identity) -> _Prepared:
@@ -488,7 +586,15 @@ def _prepare(identity: Identity) -> _Prepared:
     first = normalise_name(identity.first_given_name)
     others = tuple(n for n in map(normalise_name, identity.given_names) if n and n != first)
     return _Prepared(
-        identity, families if families[0] else (), first, others, valid_nir(identity.nir)
+        identity,
+        families if families[0] else (),
+        first,
+        others,
+        valid_nir(identity.nir),
+        normalise_name(identity.city),
+        identity.postcode.strip()[:2],
+        normalise_phone(identity.phone),
+        normalise_email(identity.email),
     )
 
 
@@ -530,7 +636,9 @@ class PatientIndex:
         self.max_block = max_block
         self._entries: list[_Prepared] = []
         self._blocks: dict[str, list[int]] = {}
-        self._counts: dict[str, Counter[str]] = {k: Counter() for k in ("family", "given", "place")}
+        self._counts: dict[str, Counter[str]] = {
+            kind: Counter() for kind in ("family", "given", "place", "city")
+        }
         self._weights: dict[tuple[str, str], float] = {}
         for identity in identities:
             self._add(_prepare(identity))
@@ -541,9 +649,9 @@ class PatientIndex:
         self._counts["family"].update(entry.families)
         self._counts["given"][entry.first] += 1
         self._counts["place"][entry.identity.birth_place_insee] += 1
+        self._counts["city"][entry.city] += 1
         keys = _block_keys(entry.families, entry.first, entry.identity.birth_date)
-        if entry.nir:
-            keys.append(f"i{entry.nir}")
+        keys.extend(_contact_keys(entry))
         blocks = self._blocks
         for key in set(keys):
             block = blocks.get(key)
@@ -556,7 +664,7 @@ class PatientIndex:
         return len(self._entries)
 
     def exact_weight(self, kind: str, value: str) -> float:
-        """Weight of exact agreement on a family name, given name or birth place ``kind``.
+        """Weight of exact agreement on a family name, given name, birth place or city ``kind``.
 
         u is the value's share of the index, shrunk towards the default share as if
         ``_PSEUDO_COUNT`` more entries at the default had been seen, floored for rare values.
@@ -575,7 +683,7 @@ class PatientIndex:
         readings = [(prepared.families, prepared.first)]
         if prepared.first and prepared.families:
             readings.append(((prepared.first,), prepared.families[0]))
-        keys = {f"i{prepared.nir}"} if prepared.nir else set()
+        keys = set(_contact_keys(prepared))
         for families, first in readings:
             keys.update(_block_keys(families, first, typed.birth_date))
         born = typed.birth_date
@@ -593,10 +701,21 @@ class PatientIndex:
         return [self._entries[number] for number in sorted(found)], skipped
 
 
+def _contact_keys(prepared: _Prepared) -> list[str]:
+    """The blocks of a person's NIR, phone and e-mail: each alone may find them."""
+    keys = [f"i{prepared.nir}"] if prepared.nir else []
+    if prepared.phone:
+        keys.append(f"t{prepared.phone}")
+    if prepared.email:
+        keys.append(f"e{prepared.email}")
+    return keys
+
+
 _EXACT_DEFAULTS = {
     "family": (_FAMILY_DEFAULT_U, _EXACT_M),
     "given": (_GIVEN_DEFAULT_U, _EXACT_M),
     "place": (_PLACE_DEFAULT_U, 0.90),
+    "city": (_CITY_DEFAULT_U, 0.70),
 }
 
 
@@ -670,6 +789,43 @@ def _place(index: PatientIndex, typed: str, found: str) -> Comparison:
     return Comparison("birth place", TraitLevel.DIFFERENT, _PLACE_DIFFERENT, typed, found)
 
 
+def _city(index: PatientIndex, typed: _Prepared, found: _Prepared) -> Comparison:
+    level = compare_city(typed.city, found.city)
+    departments = {typed.department, found.department}
+    if level is not TraitLevel.MISSING and len(departments) == 2 and "" not in departments:
+        # Communes of one name lie in several départements (there are 200 Saint-Martin).
+        level = TraitLevel.DIFFERENT
+    weight = (
+        index.exact_weight("city", found.city)
+        if level is TraitLevel.EQUAL
+        else _CITY_WEIGHTS.get(level, 0.0)
+    )
+    return Comparison("residence", level, weight, typed.city, found.city)
+
+
+def _contact(typed: _Prepared, found: _Prepared) -> Comparison:
+    """Phone or e-mail, whichever agrees better: one household trait, counted once.
+
+    A household shares it across generations: with birth years a generation apart (a date
+    one digit off in the decade, or a parent and a child with the same names), it weighs
+    nothing.
+    """
+    phone = compare_contact(typed.phone, found.phone, digits=True)
+    email = compare_contact(typed.email, found.email, digits=False)
+    best = min((phone, email), key=_CONTACT_ORDER.index)
+    shown = (typed.phone, found.phone) if best is phone else (typed.email, found.email)
+    a, b = typed.identity.birth_date, found.identity.birth_date
+    apart = a is not None and b is not None and abs(a.year - b.year) >= _GENERATION_YEARS
+    weight = 0.0 if apart else _CONTACT_WEIGHTS.get(best, 0.0)
+    return Comparison("phone or e-mail", best, weight, *shown)
+
+
+_GENERATION_YEARS = 15
+
+
+_CONTACT_ORDER = (TraitLevel.EQUAL, TraitLevel.CLOSE, TraitLevel.DIFFERENT, TraitLevel.MISSING)
+
+
 def _contradicts(nir: str, other: Identity) -> bool:
     """Whether a NIR's sex, birth year or month (when known) disagree with ``other``'s."""
     born, month = other.birth_date, int(nir[3:5])
@@ -726,6 +882,8 @@ def _score(index: PatientIndex, typed: _Prepared, found: _Prepared) -> Candidate
         Comparison("sex", sex, _SEX_WEIGHTS.get(sex, 0.0), a.sex or "", b.sex or ""),
         _place(index, a.birth_place_insee, b.birth_place_insee),
         _nir(typed, found),
+        _city(index, typed, found),
+        _contact(typed, found),
     )
     if inverted:
         swap = Comparison("names", "family and given name swapped", -_INVERSION_PENALTY, "", "")

@@ -69,8 +69,13 @@ TRAITS: tuple[tuple[str, str | None], ...] = (
     ("sex", "sex"),
     ("birth_place_insee", "birth place"),
     ("nir", "NIR"),
+    ("city", "residence"),
+    ("postcode", None),
+    ("phone", "phone or e-mail"),
 )
 _MATCHER_TRAITS = ("family name", "given name", "birth date", "birth place", "sex", "NIR")
+# The typed identity and the patient index call the commune ``city``; the form, ``town``.
+_FORM_FIELD = {"city": "town"}
 
 
 def _link(t: Translator, path: str, **query: str) -> str:
@@ -136,7 +141,7 @@ def _trait_text(name: str, value: Any, lang: str) -> str:
 
 
 def _trait_label(name: str, lang: str) -> str:
-    spec = field_spec(name, FormType.ADMISSION)
+    spec = field_spec(_FORM_FIELD.get(name, name), FormType.ADMISSION)
     return spec.label_fr if lang == "fr" else spec.label_en
 
 
