@@ -4,6 +4,7 @@ import itertools
 import uuid
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -12,6 +13,7 @@ import pytest
 from sqlalchemy import select, text
 
 from bascule.clock import SimulatedClock
+from bascule.domain.patients import Allergy, ClinicalEssentials, Medication, Severity
 from bascule.domain.sites import Ward
 from bascule.errors import UnknownEntityError
 from bascule.ingest import ack, processing
@@ -38,7 +40,7 @@ from bascule.store.tables import (
 from bascule.synth.group import synthesise
 from bascule.synth.hl7feed import feed_messages
 from tests.conftest import PG_SERVER_URL
-from tests.factories import record
+from tests.factories import patient, record
 from tests.ingest.mllp_support import (
     SITE,
     SOURCE,
@@ -564,3 +566,34 @@ def test_a_ward_another_writer_registers_between_batches_is_seen_by_the_next(
         assert stay is not None
         assert stay.ward_id == "rennes-neuro"
         assert session.get(WardRow, "rennes-hl7-neuro") is None
+
+
+def test_a_known_patients_allergies_and_medications_are_kept_in_order(
+    db: Database, processor: Processor
+) -> None:
+    essentials = ClinicalEssentials(
+        allergies=(
+            Allergy("Pénicilline", Severity.SEVERE, "Œdème"),
+            Allergy("Latex", Severity.MILD, "Eczéma"),
+        ),
+        medications=(
+            Medication("Rivaroxaban", "20 mg", "per os", "1 fois par jour"),
+            Medication("Amlodipine", "5 mg"),
+        ),
+    )
+    known = replace(patient(1), local_ids=((SITE, "5001"),), essentials=essentials)
+    record(db, [changes.patient_registered(known, SITE)])
+    [reply] = processor.process_batch([encoded(person_message("U1", "5001", family="Autre"))], NOW)
+    assert ack_fields(reply) == ("AA", "U1")
+    with db.reading() as session:
+        family = session.scalar(select(PatientRow.birth_family_name).where(PatientRow.id == "p1"))
+        allergies = list(session.scalars(select(AllergyRow.substance).order_by(AllergyRow.id)))
+        medications = session.execute(
+            select(MedicationRow.name, MedicationRow.dose).order_by(MedicationRow.id)
+        ).all()
+    assert family == "Autre"
+    assert allergies == ["Pénicilline", "Latex"]
+    assert [tuple(medication) for medication in medications] == [
+        ("Rivaroxaban", "20 mg"),
+        ("Amlodipine", "5 mg"),
+    ]

@@ -4,7 +4,7 @@ import pytest
 from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
-from bascule.errors import UnknownEntityError
+from bascule.errors import JournalIntegrityError, UnknownEntityError
 from bascule.store import changes, journal
 from bascule.store.database import Database
 from bascule.store.journal import Change, JournalEntry, entry_hash
@@ -180,3 +180,62 @@ def test_failed_projection_rolls_back_the_entry(db: Database) -> None:
 def test_unknown_kind_is_refused(db: Database) -> None:
     with pytest.raises(ValueError, match="no projector"):
         record(db, [Change("nonsense.kind", "x", "1", {})])
+
+
+def test_append_on_the_locked_head_chains_as_usual(db: Database) -> None:
+    seeded(db, patients=1)
+    with db.writing() as session:
+        head = journal.lock(session)
+        seqs = journal.append(
+            session,
+            [changes.patient_registered(patient(8), "rennes")],
+            actor="test",
+            at=db.clock.now(),
+            head=head,
+        )
+    assert seqs == [head[0] + 1]
+    assert verify(db).intact
+
+
+def _append_on_a_stale_head(db: Database) -> None:
+    with db.writing() as session:
+        stale = journal.lock(session)
+        journal.append(
+            session, [changes.patient_registered(patient(8))], actor="test", at=db.clock.now()
+        )
+        journal.append(
+            session,
+            [changes.patient_registered(patient(9))],
+            actor="test",
+            at=db.clock.now(),
+            head=stale,
+        )
+
+
+def test_append_on_a_head_that_moved_is_refused_and_nothing_written(db: Database) -> None:
+    seeded(db, patients=1)
+    before = _journal_length(db)
+    with pytest.raises(JournalIntegrityError, match="head moved"):
+        _append_on_a_stale_head(db)
+    assert _journal_length(db) == before
+    assert verify(db).intact
+
+
+def _record_with_known(db: Database, items: list[Change], known: set[str]) -> None:
+    with db.writing() as session:
+        journal.append(session, items, actor="test", at=db.clock.now(), known_sites=known)
+
+
+def test_known_sites_spare_the_check_of_those_sites_only(db: Database) -> None:
+    seeded(db, patients=1)
+    before = _journal_length(db)
+    to_brest = [
+        changes.patient_registered(patient(50), "rennes"),
+        changes.patient_registered(patient(51, "rennes"), "brest"),
+    ]
+    with pytest.raises(UnknownEntityError, match="unknown site id 'brest'"):
+        _record_with_known(db, to_brest, {"rennes"})
+    assert _journal_length(db) == before
+    _record_with_known(db, [changes.patient_registered(patient(52), "rennes")], {"rennes"})
+    assert _journal_length(db) == before + 1
+    assert verify(db).intact

@@ -22,7 +22,10 @@ from sqlalchemy import (
     RowMapping,
     bindparam,
     func,
+    literal,
+    null,
     select,
+    union_all,
 )
 from sqlalchemy.orm import Session
 
@@ -68,16 +71,20 @@ _LOCAL_IDS_OF = (
     .where(PatientLocalIdRow.patient_id.in_(_keys()))
     .order_by(PatientLocalIdRow.local_id.desc())
 )
-_ALLERGIES = (
-    select(AllergyRow.patient_id, *_ALLERGY_COLUMNS)
-    .where(AllergyRow.patient_id.in_(_keys()))
-    .order_by(AllergyRow.id)
-)
-_MEDICATIONS = (
-    select(MedicationRow.patient_id, *_MEDICATION_COLUMNS)
-    .where(MedicationRow.patient_id.in_(_keys()))
-    .order_by(MedicationRow.id)
-)
+# Allergies, then medications, each in the order entered, in one statement: one round
+# trip less per batch. An allergy fills three of the four value columns.
+_ESSENTIALS: Executable = union_all(
+    select(
+        literal(False).label("is_medication"),
+        AllergyRow.id,
+        AllergyRow.patient_id,
+        *_ALLERGY_COLUMNS,
+        null(),
+    ).where(AllergyRow.patient_id.in_(_keys())),
+    select(literal(True), MedicationRow.id, MedicationRow.patient_id, *_MEDICATION_COLUMNS).where(
+        MedicationRow.patient_id.in_(_keys())
+    ),
+).order_by("is_medication", "id")
 # One site per statement: SQLite scans the table for a row-value IN of several pairs.
 _LOCAL_OWNERS = select(PatientLocalIdRow.local_id, PatientLocalIdRow.patient_id).where(
     PatientLocalIdRow.site_id == bindparam("site"), PatientLocalIdRow.local_id.in_(_keys())
@@ -166,11 +173,12 @@ def patients_with_local_ids(
         return {}
     local_ids = local_ids_of(session, found)
     allergies: dict[str, list[dict[str, Any]]] = defaultdict(list)
-    for patient_id, *allergy in _read(session, _ALLERGIES, found):
-        allergies[patient_id].append(dict(zip(_ALLERGY_KEYS, allergy, strict=True)))
     medications: dict[str, list[dict[str, Any]]] = defaultdict(list)
-    for patient_id, *medication in _read(session, _MEDICATIONS, found):
-        medications[patient_id].append(dict(zip(_MEDICATION_KEYS, medication, strict=True)))
+    for is_medication, _, patient_id, *values in _read(session, _ESSENTIALS, found):
+        if is_medication:
+            medications[patient_id].append(dict(zip(_MEDICATION_KEYS, values, strict=True)))
+        else:
+            allergies[patient_id].append(dict(zip(_ALLERGY_KEYS, values[:3], strict=True)))
     return {
         patient_id: (
             _patient(row, local_ids[patient_id], allergies[patient_id], medications[patient_id]),

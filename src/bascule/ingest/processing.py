@@ -247,11 +247,11 @@ class Processor:
 
     def _answered_under_lock(
         self, session: Session, items: list[_Item]
-    ) -> tuple[int, dict[tuple[str, str], _Answer]]:
+    ) -> tuple[tuple[int, str], dict[tuple[str, str], _Answer]]:
         # Holding the journal lock from the start makes the repeat check exact even when
         # another process writes the same database.
-        head_seq, _ = journal.lock(session)
-        return head_seq, _answered(session, items)
+        head = journal.lock(session)
+        return head, _answered(session, items)
 
     def _one_by_one(self, session: Session, items: list[_Item], received_at: datetime) -> list[str]:
         """The ACKs of ``items`` applied one after the other, each in its own savepoint."""
@@ -272,7 +272,8 @@ class Processor:
         instead: the overlay could not vouch for an answer, a mapping broke, or the store
         refused the writes.
         """
-        head_seq, answered = self._answered_under_lock(session, items)
+        head, answered = self._answered_under_lock(session, items)
+        head_seq = head[0]
         reads = BatchReads(session, self._reference.take(head_seq))
         changes: list[Change] = []
         refused: list[tuple[_Item, Refusal]] = []
@@ -301,7 +302,13 @@ class Processor:
             reads.prefetch((item.parsed, self.site_id) for item in items if item.parsed)
             acks = [self._once(session, item, answered, together) for item in items]
             seqs = journal.append(
-                session, changes, actor=self._actor, at=received_at, project_by_kind=True
+                session,
+                changes,
+                actor=self._actor,
+                at=received_at,
+                project_by_kind=True,
+                known_sites=reads.reference.sites,
+                head=head,
             )
         except _INFRASTRUCTURE:
             raise

@@ -9,7 +9,7 @@ which serialises appends across processes on SQLite (BEGIN IMMEDIATE) and Postgr
 """
 
 import hashlib
-from collections.abc import Iterator, Sequence
+from collections.abc import Collection, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -74,7 +74,7 @@ class JournalEntry:
 
 def entry_hash(entry: JournalEntry) -> str:
     """The SHA-256 hash that chains ``entry`` to its predecessor (its own hash ignored)."""
-    material = canonical_json(
+    return _digest(
         [
             entry.seq,
             canonical_instant(entry.recorded_at),
@@ -87,7 +87,12 @@ def entry_hash(entry: JournalEntry) -> str:
             entry.prev_hash,
         ]
     )
-    return hashlib.sha256(material.encode("utf-8")).hexdigest()
+
+
+def _digest(material: list[Any]) -> str:
+    # The fields in entry_hash's order, the instant already canonical: the entries of one
+    # append share it, formatted once.
+    return hashlib.sha256(canonical_json(material).encode("utf-8")).hexdigest()
 
 
 # Core statements on the head row, built once: no ORM object can then go stale, and an
@@ -97,9 +102,11 @@ _LOCK_HEAD = (
     select(_HEAD.c.last_seq, _HEAD.c.last_hash).where(_HEAD.c.id == HEAD_ID).with_for_update()
 )
 _READ_HEAD = select(_HEAD.c.last_seq, _HEAD.c.last_hash).where(_HEAD.c.id == HEAD_ID)
+# Moves the head only from where the append started: an append computed on a head that
+# has moved since changes nothing and is refused.
 _MOVE_HEAD = (
     update(_HEAD)
-    .where(_HEAD.c.id == HEAD_ID)
+    .where(_HEAD.c.id == HEAD_ID, _HEAD.c.last_seq == bindparam("previous"))
     .values(last_seq=bindparam("seq"), last_hash=bindparam("digest"))
 )
 _KNOWN_SITES = select(SiteRow.id).where(SiteRow.id.in_(bindparam("sites", expanding=True)))
@@ -127,10 +134,10 @@ def lock(session: Session) -> tuple[int, str]:
     return _lock_head(session)
 
 
-def _check_sites(session: Session, changes: Sequence[Change]) -> None:
+def _check_sites(session: Session, changes: Sequence[Change], known_sites: Collection[str]) -> None:
     wanted = {change.site_id for change in changes if change.site_id is not None}
     created = {change.entity_id for change in changes if change.kind == SITE_REGISTERED}
-    missing = wanted - created
+    missing = wanted - created - set(known_sites)
     if not missing:
         return
     known = set(session.connection().scalars(_KNOWN_SITES, {"sites": list(missing)}))
@@ -146,6 +153,8 @@ def append(
     actor: str,
     at: datetime,
     project_by_kind: bool = False,
+    known_sites: Collection[str] = (),
+    head: tuple[int, str] | None = None,
 ) -> list[int]:
     """Append ``changes`` to the journal and apply them to the projections.
 
@@ -157,6 +166,12 @@ def append(
     tables in one bulk write per kind instead of one per run of consecutive changes of a
     kind; the journal keeps its order either way, and the tables end the same (see
     :func:`_projection_order`).
+
+    ``known_sites`` are sites the caller read from the store in this same transaction:
+    changes naming only those need no query to check that their site exists (sites are
+    never deleted). ``head`` is what :func:`lock` returned in this same transaction, when
+    nothing was appended since: it spares reading the head again (an append on a head that
+    has moved is refused with :class:`JournalIntegrityError`).
     """
     if not changes:
         return []
@@ -165,46 +180,55 @@ def append(
     for change in changes:
         if change.kind not in PROJECTORS:
             raise ValueError(f"no projector for journal kind {change.kind!r}")
-    _check_sites(session, changes)
-    seq, prev_hash = _lock_head(session)
+    _check_sites(session, changes, known_sites)
+    seq, prev_hash = _lock_head(session) if head is None else head
+    start = seq
+    instant = canonical_instant(at)
     rows: list[dict[str, Any]] = []
     for change in changes:
         seq += 1
-        unsealed = JournalEntry(
-            seq=seq,
-            recorded_at=at,
-            actor=actor,
-            site_id=change.site_id,
-            kind=change.kind,
-            entity_type=change.entity_type,
-            entity_id=change.entity_id,
-            payload=canonical_json(change.payload),
-            prev_hash=prev_hash,
-            hash="",
+        payload = canonical_json(change.payload)
+        digest = _digest(
+            [
+                seq,
+                instant,
+                actor,
+                change.site_id,
+                change.kind,
+                change.entity_type,
+                change.entity_id,
+                payload,
+                prev_hash,
+            ]
         )
-        prev_hash = entry_hash(unsealed)
-        rows.append(_row(unsealed, prev_hash))
+        rows.append(
+            {
+                "seq": seq,
+                "recorded_at": at,
+                "actor": actor,
+                "site_id": change.site_id,
+                "kind": change.kind,
+                "entity_type": change.entity_type,
+                "entity_id": change.entity_id,
+                "payload": payload,
+                "prev_hash": prev_hash,
+                "hash": digest,
+            }
+        )
+        prev_hash = digest
+    # The head first: a stale one is refused before its entries collide with others.
+    moved = session.connection().execute(
+        _MOVE_HEAD, {"previous": start, "seq": seq, "digest": prev_hash}
+    )
+    if moved.rowcount != 1:
+        raise JournalIntegrityError(
+            f"the journal head moved from entry {start} while entries were appended after it"
+        )
     # Core insert: the ORM bulk path costs several times more per row.
     session.connection().execute(_INSERT_ENTRIES, rows)
-    session.connection().execute(_MOVE_HEAD, {"seq": seq, "digest": prev_hash})
     _project(session, _projection_order(changes) if project_by_kind else changes)
     session.flush()
     return [row["seq"] for row in rows]
-
-
-def _row(entry: JournalEntry, digest: str) -> dict[str, Any]:
-    return {
-        "seq": entry.seq,
-        "recorded_at": entry.recorded_at,
-        "actor": entry.actor,
-        "site_id": entry.site_id,
-        "kind": entry.kind,
-        "entity_type": entry.entity_type,
-        "entity_id": entry.entity_id,
-        "payload": entry.payload,
-        "prev_hash": entry.prev_hash,
-        "hash": digest,
-    }
 
 
 # Kinds whose changes may be projected out of journal order, grouped by kind in this
