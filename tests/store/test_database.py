@@ -39,9 +39,11 @@ def test_unmigrated_database_asks_for_upgrade(db_url: str) -> None:
         db.dispose()
 
 
-def test_sqlite_runs_in_wal_mode_with_foreign_keys(tmp_path: object) -> None:
+def test_sqlite_runs_in_wal_mode_with_foreign_keys_and_synced_commits(tmp_path: object) -> None:
     db = Database(f"sqlite:///{tmp_path}/x.sqlite3")
     with db.reading() as session:
         assert session.execute(text("PRAGMA journal_mode")).scalar() == "wal"
         assert session.execute(text("PRAGMA foreign_keys")).scalar() == 1
+        # FULL (2): a commit, hence an acknowledgement, survives a power loss.
+        assert session.execute(text("PRAGMA synchronous")).scalar() == 2
     db.dispose()
