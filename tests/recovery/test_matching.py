@@ -319,8 +319,8 @@ def test_doubtful_identities_are_found_but_never_linked(changes: dict[str, Any])
 
 @pytest.mark.parametrize(
     "born",
-    [date(1981, 3, 8), date(1981, 3, 20), date(1981, 3, 12), date(1981, 8, 2)],
-    ids=["day-typo", "day-digits-swapped", "day-typo-2", "month-typo"],
+    [date(1981, 3, 8), date(1918, 3, 2), date(1981, 3, 20), date(1981, 3, 12), date(1981, 8, 2)],
+    ids=["day-typo", "year-digits-swapped", "day-digits-swapped", "day-typo-2", "month-typo"],
 )
 def test_a_date_typo_links_a_rare_name_and_queues_a_common_one(born: date) -> None:
     rare = match(_index(), _typed(MAELLE, birth_date=born, birth_place_insee=""))
