@@ -1,7 +1,7 @@
 """Patients: INS identity traits and the clinical essentials a site needs during downtime."""
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from datetime import date
 from enum import StrEnum
 
@@ -141,6 +141,10 @@ class ContactDetails:
     city: str = ""
     phone: str = ""
     email: str = ""
+
+
+CONTACT_FIELDS = tuple(f.name for f in fields(ContactDetails))
+"""The contact details' names, which the patients table and the matcher's identity share."""
 
 
 @dataclass(frozen=True, slots=True)

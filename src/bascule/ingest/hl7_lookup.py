@@ -30,7 +30,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Session
 
 from bascule.domain.cases import SurgicalCase
-from bascule.domain.patients import Patient
+from bascule.domain.patients import CONTACT_FIELDS, Patient
 from bascule.domain.staff import Surgeon
 from bascule.domain.stays import Stay
 from bascule.store.changes import decode_case, decode_patient
@@ -144,7 +144,7 @@ def _patient(
         "local_ids": by_site,
         "allergies": allergies,
         "medications": medications,
-        "contact": {key: row[key] for key in ("postcode", "city", "phone", "email")},
+        "contact": {key: row[key] for key in CONTACT_FIELDS},
     }
     return decode_patient(payload)
 

@@ -16,7 +16,14 @@ from sqlalchemy.orm import Session
 
 from bascule.crisis.records import actor_name, check
 from bascule.crisis.roles import Actor, Permission
-from bascule.domain.patients import ContactDetails, IdentityStatus, IdentityTraits, Patient, Sex
+from bascule.domain.patients import (
+    CONTACT_FIELDS,
+    ContactDetails,
+    IdentityStatus,
+    IdentityTraits,
+    Patient,
+    Sex,
+)
 from bascule.errors import BasculeError, UnknownEntityError
 from bascule.paper.codes import display_form_id
 from bascule.paper.model import FormType
@@ -151,9 +158,6 @@ def _new_patient(identity: Identity, site_id: str, downtime_id: str | None) -> P
     return Patient(f"pat-{uuid.uuid4().hex[:12]}", traits, local, contact=contact)
 
 
-_CONTACT_TRAITS = ("city", "postcode", "phone", "email")
-
-
 def _typed_payload(identity: Identity, downtime_id: str | None) -> dict[str, Any]:
     """The typed identity as journaled with its match, for the queue and a later decision."""
     return {
@@ -165,7 +169,7 @@ def _typed_payload(identity: Identity, downtime_id: str | None) -> dict[str, Any
         "birth_place_insee": identity.birth_place_insee,
         "nir": identity.nir,
         "downtime_id": downtime_id,
-        **{trait: getattr(identity, trait) for trait in _CONTACT_TRAITS},
+        **{trait: getattr(identity, trait) for trait in CONTACT_FIELDS},
     }
 
 
@@ -181,7 +185,7 @@ def _identity_of_payload(form_id: str, typed: dict[str, Any]) -> Identity:
         used_name=typed["used_name"],
         birth_place_insee=typed["birth_place_insee"],
         nir=typed["nir"],
-        **{trait: typed.get(trait, "") for trait in _CONTACT_TRAITS},
+        **{trait: typed.get(trait, "") for trait in CONTACT_FIELDS},
     )
 
 

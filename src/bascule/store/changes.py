@@ -10,6 +10,7 @@ from typing import Any
 from bascule.domain.activity import OnCallShift, Visit
 from bascule.domain.cases import Booking, CaseStatus, SurgicalCase
 from bascule.domain.patients import (
+    CONTACT_FIELDS,
     Allergy,
     ClinicalEssentials,
     ContactDetails,
@@ -134,12 +135,7 @@ def encode_patient(patient: Patient) -> dict[str, Any]:
         ],
         "alerts": list(essentials.alerts),
         "emergency_contact_phone": essentials.emergency_contact_phone,
-        "contact": {
-            "postcode": patient.contact.postcode,
-            "city": patient.contact.city,
-            "phone": patient.contact.phone,
-            "email": patient.contact.email,
-        },
+        "contact": {name: getattr(patient.contact, name) for name in CONTACT_FIELDS},
     }
 
 

@@ -13,6 +13,7 @@ from typing import Any
 from sqlalchemy import Delete, Insert, Update, bindparam, delete, insert, select, tuple_, update
 from sqlalchemy.orm import Session
 
+from bascule.domain.patients import CONTACT_FIELDS
 from bascule.store import kinds
 from bascule.store.canonical import parse_instant
 from bascule.store.tables import (
@@ -180,13 +181,10 @@ _PATIENT_COLUMNS = (
 )
 
 
-_CONTACT_COLUMNS = ("postcode", "city", "phone", "email")
-
-
 def _contact_columns(payload: dict[str, Any]) -> dict[str, str]:
     """The contact columns of a patient payload (empty for entries journaled before them)."""
     contact = payload.get("contact", {})
-    return {key: contact.get(key, "") for key in _CONTACT_COLUMNS}
+    return {key: contact.get(key, "") for key in CONTACT_FIELDS}
 
 
 @projector(kinds.PATIENT_REGISTERED)
