@@ -11,7 +11,7 @@ the crisis lead; ``anonymous`` is not signed in.
 
 import os
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -221,6 +221,30 @@ def users(group_db: Database) -> Database:
     """The test group with one account per role."""
     add_users(group_db)
     return group_db
+
+
+Client = Callable[[str], TestClient]
+"""A signed-in test client by username, all on one application."""
+
+
+@pytest.fixture
+def as_user(users: Database) -> Iterator[Client]:
+    """Signed-in clients on one application, by username."""
+    app = create_app(users)
+    opened: dict[str, TestClient] = {}
+
+    def client_of(username: str) -> TestClient:
+        if username not in opened:
+            client = TestClient(app)
+            client.__enter__()
+            opened[username] = signed_in(client, username)
+        return opened[username]
+
+    try:
+        yield client_of
+    finally:
+        for client in opened.values():
+            client.__exit__(None, None, None)
 
 
 @pytest.fixture

@@ -1,5 +1,7 @@
 """Reading what a page shows: the text of its table rows, as a reader would see them."""
 
+import html
+import re
 from html.parser import HTMLParser
 
 
@@ -38,3 +40,8 @@ def row_of(html: str, first_cell: str) -> list[str]:
         if row and row[0] == first_cell:
             return row
     raise AssertionError(f"no table row starts with {first_cell!r}")
+
+
+def page_text(page: str) -> str:
+    """What a page reads as, tags dropped, entities decoded, spaces collapsed."""
+    return html.unescape(" ".join(re.sub(r"<[^>]+>", " ", page).split()))

@@ -1,8 +1,6 @@
 """Re-entry of paper through the HTTP interface: scan, type, type again blind, settle, confirm."""
 
-import html
 import re
-from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
@@ -21,14 +19,12 @@ from bascule.store.database import Database
 from bascule.store.journal import Change
 from bascule.store.kinds import PAPER_PACKET_ISSUED
 from bascule.web.app import create_app
-from tests.web.conftest import ESTUAIRE, password_for, record, signed_in
-from tests.web.htmltext import table_rows
+from tests.web.conftest import ESTUAIRE, Client, password_for, record, signed_in
+from tests.web.htmltext import page_text, table_rows
 
 LEAD = Actor("crisis-lead", "Test crisis-lead", Role.CRISIS_LEAD, ())
 WARD = "est-ortho"
 ATTACK = "<img src=x onerror=alert(1)>"
-
-Client = Callable[[str], TestClient]
 
 
 @dataclass(frozen=True, slots=True)
@@ -166,30 +162,6 @@ def paper(users: Database) -> Paper:
     return printed
 
 
-@pytest.fixture
-def as_user(users: Database) -> Iterator[Client]:
-    """Signed-in clients on one application, by username."""
-    app = create_app(users)
-    opened: dict[str, TestClient] = {}
-
-    def client_of(username: str) -> TestClient:
-        if username not in opened:
-            client = TestClient(app)
-            client.__enter__()
-            opened[username] = signed_in(client, username)
-        return opened[username]
-
-    try:
-        yield client_of
-    finally:
-        for client in opened.values():
-            client.__exit__(None, None, None)
-
-
-def _text(page: str) -> str:
-    return html.unescape(" ".join(re.sub(r"<[^>]+>", " ", page).split()))
-
-
 def _field(page: str, name: str) -> str:
     """The HTML of one field of the typing form: label, input, help and problem."""
     found = re.search(
@@ -211,7 +183,7 @@ def _post(client: TestClient, form_id: str, values: dict[str, str], action: str)
     saved = client.post(
         f"/recovery/forms/{form_id}", data=values | {"action": action}, follow_redirects=False
     )
-    assert saved.status_code == 303, _text(saved.text)
+    assert saved.status_code == 303, page_text(saved.text)
     return str(saved.headers["location"])
 
 
@@ -223,7 +195,7 @@ def _progress(client: TestClient) -> list[str]:
 def _listed(client: TestClient, status: str) -> str:
     page = client.get("/recovery").text
     heading = page.index(f'id="list-{status}"')
-    return _text(page[heading : page.index("<h2", heading + 1)])
+    return page_text(page[heading : page.index("<h2", heading + 1)])
 
 
 def test_scanning_opens_the_typed_form_of_the_paper(paper: Paper, as_user: Client) -> None:
@@ -272,7 +244,7 @@ def test_typing_errors_are_shown_beside_their_field_and_the_typing_kept(
     assert 'value="Le Goff"' in _field(answer.text, "birth_family_name")
     assert 'value="  Maëlle "' in _field(answer.text, "first_given_name")
     assert ">3 rue des Halles</textarea>" in _field(answer.text, "address")
-    assert "Problèmes à corriger : 2" in _text(answer.text)
+    assert "Problèmes à corriger : 2" in page_text(answer.text)
     assert 'class="problem"' not in _field(answer.text, "ward")
     # Kept as a draft: the next visit finds the typing where it was left.
     again = clerk.get(f"/recovery/forms/{form_id}").text
@@ -286,7 +258,7 @@ def test_typing_errors_are_shown_beside_their_field_and_the_typing_kept(
         f"/recovery/forms/{form_id}"
     )
     assert _post(clerk, form_id, admission(), "submit") == f"/recovery?done={form_id}"
-    done = _text(clerk.get(f"/recovery?done={form_id}").text)
+    done = page_text(clerk.get(f"/recovery?done={form_id}").text)
     assert f"Formulaire {display_form_id(form_id)} : en attente de deuxième saisie." in done
 
 
@@ -295,21 +267,21 @@ def test_the_second_typing_is_blind_and_another_clerks(paper: Paper, as_user: Cl
     form_id = _open(first, paper.admission.payload())
     _post(first, form_id, admission(), "submit")
     own = first.get(f"/recovery/forms/{form_id}").text
-    assert "Vous avez validé la saisie n° 1." in _text(own)
-    assert "La deuxième saisie doit être faite par un autre agent." in _text(own)
+    assert "Vous avez validé la saisie n° 1." in page_text(own)
+    assert "La deuxième saisie doit être faite par un autre agent." in page_text(own)
     assert "Le Goff" in own  # the clerk's own typing, read back
     assert 'name="action"' not in own
     refused = first.post(f"/recovery/forms/{form_id}", data=admission() | {"action": "submit"})
     assert refused.status_code == 400
-    assert "web:clerk already submitted pass 1" in _text(refused.text)
-    assert "the second typing must be another clerk's" in _text(refused.text)
+    assert "web:clerk already submitted pass 1" in page_text(refused.text)
+    assert "the second typing must be another clerk's" in page_text(refused.text)
 
     blind = second.get(f"/recovery/forms/{form_id}").text
     assert "Saisie n° 2" in blind
     assert "en aveugle" in blind
     for value in ("Le Goff", "Maëlle", "14/03/1980", "D-0000123-20", "Chirurgie A", "Halles"):
         assert value not in blind, value
-    assert "n° 1 : web:clerk (validée)" in _text(blind)
+    assert "n° 1 : web:clerk (validée)" in page_text(blind)
     # The second clerk's own draft comes back to them, and only theirs.
     _post(second, form_id, {"birth_family_name": "Le Gof"}, "draft")
     resumed = second.get(f"/recovery/forms/{form_id}").text
@@ -333,7 +305,7 @@ def test_a_third_person_settles_the_differences_then_confirms(
     assert 'type="radio"' not in typist
     refused = first.post(f"/recovery/forms/{form_id}/decide", data={"decide-birth_date": "first"})
     assert refused.status_code == 400
-    assert "a third person must decide" in _text(refused.text)
+    assert "a third person must decide" in page_text(refused.text)
 
     decide = third.get(f"/recovery/forms/{form_id}/decide")
     assert decide.status_code == 200
@@ -351,7 +323,7 @@ def test_a_third_person_settles_the_differences_then_confirms(
     assert 'value="other" checked' in no_value.text
     bad_value = third.post(url, data={"decide-birth_date": "other", "other-birth_date": "1980"})
     assert bad_value.status_code == 422
-    assert "Date de naissance : " in _text(bad_value.text)
+    assert "Date de naissance : " in page_text(bad_value.text)
     assert 'value="1980"' in bad_value.text
 
     settled = third.post(url, data={"decide-birth_date": "first"}, follow_redirects=False)
@@ -375,7 +347,7 @@ def test_a_third_person_settles_the_differences_then_confirms(
     assert "web:identity-vigilance" in final
     again = third.post(f"/recovery/forms/{form_id}/confirm")
     assert again.status_code == 400
-    assert "cannot be confirmed yet (confirmed)" in _text(again.text)
+    assert "cannot be confirmed yet (confirmed)" in page_text(again.text)
 
 
 def test_the_dashboard_follows_every_step_until_nothing_is_outstanding(
@@ -385,7 +357,7 @@ def test_the_dashboard_follows_every_step_until_nothing_is_outstanding(
     header = ["Imprimés", "Rendus", "Saisis", "Saisis deux fois", "Confirmés", "Restants"]
     assert table_rows(first.get("/recovery").text)[4][2:] == header
     assert _progress(first)[2:] == ["2", "0", "0", "0 / 0", "0", "2"]
-    closure = _text(first.get("/recovery").text)
+    closure = page_text(first.get("/recovery").text)
     assert "L'incident ne peut pas encore être clos" in closure
     assert "Aucune double saisie tranchée pour l'instant." in closure
 
@@ -418,16 +390,16 @@ def test_the_dashboard_follows_every_step_until_nothing_is_outstanding(
     assert _progress(first)[2:] == ["2", "2", "2", "1 / 1", "2", "0"]
     # The group is not done while erdre's transfer letter is out.
     assert ["Formulaires restants", "1"] in table_rows(first.get("/recovery").text)
-    assert "L'incident ne peut pas encore être clos" in _text(first.get("/recovery").text)
+    assert "L'incident ne peut pas encore être clos" in page_text(first.get("/recovery").text)
     lead = as_user("crisis-lead")
     transfer_id = _open(lead, paper.erdre.payload())
     _post(lead, transfer_id, TRANSFER, "submit")
     lead.post(f"/recovery/forms/{transfer_id}/confirm")
     # The confirmed admission is an identity nobody has checked until it is matched.
-    assert "L'incident ne peut pas encore être clos" in _text(first.get("/recovery").text)
+    assert "L'incident ne peut pas encore être clos" in page_text(first.get("/recovery").text)
     first.post("/recovery/identities/match")
     done = first.get("/recovery").text
-    assert "Rien n'est en suspens : l'incident peut être clos." in _text(done)
+    assert "Rien n'est en suspens : l'incident peut être clos." in page_text(done)
     assert ["Formulaires restants", "0"] in table_rows(done)
 
 
@@ -466,11 +438,11 @@ def test_wrong_codes_are_refused_naming_the_problem(paper: Paper, as_user: Clien
     ):
         refused = clerk.post("/recovery/scan", data={"code": code})
         assert refused.status_code == 400, code
-        assert reason in _text(refused.text), code
+        assert reason in page_text(refused.text), code
     forged = FormCode(FormType.ADMISSION, paper.admission.form_id, "estuaire", patient_id="p9")
     refused = clerk.post("/recovery/scan", data={"code": forged.payload()})
     assert refused.status_code == 400
-    assert "disagrees with what was printed" in _text(refused.text)
+    assert "disagrees with what was printed" in page_text(refused.text)
     assert clerk.get(f"/recovery/forms/{new_form_id()}").status_code == 404
 
 
@@ -479,11 +451,11 @@ def test_re_entry_waits_for_the_incident(users: Database) -> None:
     record(users, [packet("packet-x", "estuaire", [code], datetime.now(UTC), ward_id=WARD)])
     with TestClient(create_app(users)) as client:
         clerk = signed_in(client, "clerk")
-        page = _text(clerk.get("/recovery").text)
+        page = page_text(clerk.get("/recovery").text)
         assert "Aucun incident n'est déclaré : déclarez d'abord l'incident" in page
         refused = clerk.post("/recovery/scan", data={"code": code.payload()})
         assert refused.status_code == 400
-        assert NO_INCIDENT in _text(refused.text)
+        assert NO_INCIDENT in page_text(refused.text)
 
 
 def test_html_typed_from_paper_is_escaped(paper: Paper, as_user: Client) -> None:

@@ -5,9 +5,7 @@ unlinked, or made new), conflicts between a confirmed paper record and the centr
 crisis lead's closure waiver.
 """
 
-import html
 import re
-from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
@@ -25,15 +23,12 @@ from bascule.paper.model import FormType
 from bascule.store import changes
 from bascule.store.database import Database
 from bascule.store.tables import PatientRow, SurgicalCaseRow
-from bascule.web.app import create_app
 from bascule.web.i18n import Translator
 from bascule.web.routers.recovery_queues import _version, _veto
 from tests.factories import record
-from tests.web.conftest import ESTUAIRE, password_for, signed_in
-from tests.web.htmltext import table_rows
+from tests.web.conftest import ESTUAIRE, Client, password_for
+from tests.web.htmltext import page_text, table_rows
 from tests.web.test_recovery_pages import WARD, admission, declare_yesterday, packet, typed_time
-
-Client = Callable[[str], TestClient]
 
 # Known to the index before the outage; her birth date typed one digit off is a doubt.
 MAELLE = Patient(
@@ -88,30 +83,6 @@ def outage(users: Database) -> Outage:
     return Outage(printed[0], printed[1], declare_yesterday(users))
 
 
-@pytest.fixture
-def as_user(users: Database) -> Iterator[Client]:
-    """Signed-in clients on one application, by username."""
-    app = create_app(users)
-    opened: dict[str, TestClient] = {}
-
-    def client_of(username: str) -> TestClient:
-        if username not in opened:
-            client = TestClient(app)
-            client.__enter__()
-            opened[username] = signed_in(client, username)
-        return opened[username]
-
-    try:
-        yield client_of
-    finally:
-        for client in opened.values():
-            client.__exit__(None, None, None)
-
-
-def _text(page: str) -> str:
-    return html.unescape(" ".join(re.sub(r"<[^>]+>", " ", page).split()))
-
-
 def _section(page: str, element_id: str) -> str:
     """The HTML of the ``<section>`` with ``element_id``."""
     start = page.index(f'id="{element_id}"')
@@ -120,7 +91,7 @@ def _section(page: str, element_id: str) -> str:
 
 def _open(client: TestClient, code: FormCode) -> str:
     opened = client.post("/recovery/scan", data={"code": code.payload()}, follow_redirects=False)
-    assert opened.status_code == 303, _text(opened.text)
+    assert opened.status_code == 303, page_text(opened.text)
     return str(opened.headers["location"]).rsplit("/", 1)[-1]
 
 
@@ -128,12 +99,12 @@ def _submit(client: TestClient, form_id: str, values: dict[str, str]) -> None:
     saved = client.post(
         f"/recovery/forms/{form_id}", data=values | {"action": "submit"}, follow_redirects=False
     )
-    assert saved.status_code == 303, _text(saved.text)
+    assert saved.status_code == 303, page_text(saved.text)
 
 
 def _confirm(client: TestClient, form_id: str) -> None:
     confirmed = client.post(f"/recovery/forms/{form_id}/confirm", follow_redirects=False)
-    assert confirmed.status_code == 303, _text(confirmed.text)
+    assert confirmed.status_code == 303, page_text(confirmed.text)
 
 
 def _admitted(as_user: Client, code: FormCode, values: dict[str, str]) -> str:
@@ -153,7 +124,7 @@ def _pending(client: TestClient) -> dict[str, str]:
 def _decide(client: TestClient, form_id: str, decision: str, patient_id: str = "") -> str:
     data = {"decision": decision, "patient_id": patient_id}
     answer = client.post(f"/recovery/identities/{form_id}", data=data, follow_redirects=False)
-    assert answer.status_code == 303, _text(answer.text)
+    assert answer.status_code == 303, page_text(answer.text)
     return str(answer.headers["location"])
 
 
@@ -165,18 +136,18 @@ def test_a_doubtful_identity_waits_with_its_evidence_until_identity_vigilance_de
     clerk = as_user("clerk")
     before = clerk.get("/recovery/identities")
     assert before.status_code == 200
-    assert "Admissions confirmées pas encore rapprochées : 1." in _text(before.text)
-    assert "Aucune identité n'attend de décision." in _text(before.text)
-    assert "Consultation seule : seule la cellule d'identitovigilance" in _text(before.text)
+    assert "Admissions confirmées pas encore rapprochées : 1." in page_text(before.text)
+    assert "Aucune identité n'attend de décision." in page_text(before.text)
+    assert "Consultation seule : seule la cellule d'identitovigilance" in page_text(before.text)
 
     matched = clerk.post("/recovery/identities/match", follow_redirects=False)
     assert matched.status_code == 303
     assert matched.headers["location"] == "/recovery/identities?matched=0,1,0"
     page = clerk.get(matched.headers["location"]).text
-    assert "Rapprochement fait : 0 liée(s) d'office, 1 en attente de décision" in _text(page)
-    assert "Admissions confirmées pas encore rapprochées : 0." in _text(page)
+    assert "Rapprochement fait : 0 liée(s) d'office, 1 en attente de décision" in page_text(page)
+    assert "Admissions confirmées pas encore rapprochées : 0." in page_text(page)
     queued = _section(page, f"identity-{form_id}")
-    assert f"Formulaire {shown} · {ESTUAIRE} · n° de secours D-0000123-20" in _text(queued)
+    assert f"Formulaire {shown} · {ESTUAIRE} · n° de secours D-0000123-20" in page_text(queued)
     [header, *rows] = table_rows(queued)
     assert header == ["Trait", "Saisi sur le papier", "Candidat 1 : p-maelle"]
     traits = {row[0]: row[1:] for row in rows}
@@ -197,7 +168,7 @@ def test_a_doubtful_identity_waits_with_its_evidence_until_identity_vigilance_de
         f"/recovery/identities/{form_id}", data={"decision": "link", "patient_id": "p-maelle"}
     )
     assert refused.status_code == 403
-    assert "clerk (clerk) may not decide-identity for site estuaire" in _text(refused.text)
+    assert "clerk (clerk) may not decide-identity for site estuaire" in page_text(refused.text)
     dashboard = clerk.get("/recovery").text
     assert '<a href="/recovery/identities">' in dashboard
     assert _pending(clerk)["Identités en attente d'identitovigilance"] == "1"
@@ -210,8 +181,8 @@ def test_a_doubtful_identity_waits_with_its_evidence_until_identity_vigilance_de
     location = _decide(officer, form_id, "link", "p-maelle")
     assert location == f"/recovery/identities?decided={form_id}"
     linked = officer.get(location).text
-    assert f"Formulaire {shown} : identité liée au patient p-maelle." in _text(linked)
-    assert "Aucune identité n'attend de décision." in _text(linked)
+    assert f"Formulaire {shown} : identité liée au patient p-maelle." in page_text(linked)
+    assert "Aucune identité n'attend de décision." in page_text(linked)
     [line] = [row for row in table_rows(linked) if row[0] == shown]
     assert line[1:6] == [
         "Le Goff Maëlle, 12/02/1981",
@@ -227,18 +198,18 @@ def test_a_doubtful_identity_waits_with_its_evidence_until_identity_vigilance_de
         f"/recovery/identities/{form_id}", data={"decision": "link", "patient_id": "p-maelle"}
     )
     assert again.status_code == 400
-    assert "was already decided (linked)" in _text(again.text)
+    assert "was already decided (linked)" in page_text(again.text)
 
     _decide(officer, form_id, "unlink")
     unlinked = officer.get(f"/recovery/identities?decided={form_id}").text
-    assert "lien annulé, l'identité attend une nouvelle décision" in _text(unlinked)
+    assert "lien annulé, l'identité attend une nouvelle décision" in page_text(unlinked)
     assert f'id="identity-{form_id}"' in unlinked
     assert _pending(clerk)["Identités en attente d'identitovigilance"] == "1"
 
     _decide(officer, form_id, "new")
     made = officer.get(f"/recovery/identities?decided={form_id}").text
-    found = re.search(r"nouvelle identité provisoire (pat-[0-9a-f]+)\.", _text(made))
-    assert found is not None, _text(made)
+    found = re.search(r"nouvelle identité provisoire (pat-[0-9a-f]+)\.", page_text(made))
+    assert found is not None, page_text(made)
     [line] = [row for row in table_rows(made) if row[0] == shown]
     assert line[3] == "nouvelle identité provisoire"
     assert line[4] == f"{found.group(1)} · Le Goff Maëlle, 12/02/1981"
@@ -273,7 +244,7 @@ def test_those_who_may_not_match_or_decide_are_refused(outage: Outage, as_user: 
         f"/recovery/identities/{form_id}", data={"decision": "link", "patient_id": "p-nobody"}
     )
     assert nobody.status_code == 400
-    assert "no patient 'p-nobody' to link to" in _text(nobody.text)
+    assert "no patient 'p-nobody' to link to" in page_text(nobody.text)
     assert "Rapprocher les admissions confirmées" in officer.get("/recovery/identities").text
 
 
@@ -328,20 +299,20 @@ def test_a_conflict_with_the_centre_is_decided_with_both_versions_in_view(
 
     # The clerk sees the conflict but may not decide it.
     seen = clerk.get("/recovery/conflicts").text
-    assert "Consultation seule : les conflits sont tranchés" in _text(seen)
+    assert "Consultation seule : les conflits sont tranchés" in page_text(seen)
     assert "Garder le papier" not in seen
     conflict_id = f"{form_id}/operated_on"
     url = f"/recovery/conflicts/{conflict_id}"
     refused = clerk.post(url, data={"keep": "paper", "note": "vu"})
     assert refused.status_code == 403
-    assert "may not resolve-conflict for site estuaire" in _text(refused.text)
+    assert "may not resolve-conflict for site estuaire" in page_text(refused.text)
 
     scheduler = as_user("or-scheduler")
     page = scheduler.get("/recovery/conflicts").text
     section = _section(page, "conflict-1")
     operated = local_time(datetime.now(UTC) - timedelta(hours=5)).strftime("%d/%m/%Y")
     assert f"Intervention réalisée · Formulaire {display_form_id(form_id)} · {ESTUAIRE}" in (
-        _text(section)
+        page_text(section)
     )
     [header, paper, central] = table_rows(section)
     assert header == ["Source", "Version", "Par", "Le"]
@@ -361,7 +332,7 @@ def test_a_conflict_with_the_centre_is_decided_with_both_versions_in_view(
 
     too_long = scheduler.post(url, data={"keep": "paper", "note": "x" * 1001})
     assert too_long.status_code == 422
-    assert "Note : 1 000 caractères au plus." in _text(too_long.text).replace("\u00a0", " ")
+    assert "Note : 1 000 caractères au plus." in page_text(too_long.text).replace("\u00a0", " ")
     assert 'aria-invalid="true"' in _section(too_long.text, "conflict-1")
     assert _case_status(users) == CaseStatus.BOOKED.value
 
@@ -371,14 +342,14 @@ def test_a_conflict_with_the_centre_is_decided_with_both_versions_in_view(
     assert kept.headers["location"] == f"/recovery/conflicts?resolved={conflict_id}"
     done = scheduler.get(kept.headers["location"]).text
     assert f"Formulaire {display_form_id(form_id)} : papier gardé par web:or-scheduler." in (
-        _text(done)
+        page_text(done)
     )
-    assert "Aucun conflit n'attend de décision." in _text(done)
+    assert "Aucun conflit n'attend de décision." in page_text(done)
     assert _case_status(users) == CaseStatus.DONE.value
     assert _pending(clerk)["Conflits avec le dossier central"] == "0"
     again = scheduler.post(url, data={"keep": "central", "note": ""})
     assert again.status_code == 400
-    assert "already resolved" in _text(again.text)
+    assert "already resolved" in page_text(again.text)
     unknown = scheduler.post("/recovery/conflicts/NOPE/operated_on", data={"keep": "paper"})
     assert unknown.status_code == 404
 
@@ -390,7 +361,7 @@ def test_the_crisis_lead_waives_closure_with_a_reason(outage: Outage, as_user: C
         "/recovery/waiver", data={"incident_id": outage.incident_id, "reason": "x" * 20}
     )
     assert refused.status_code == 403
-    assert "clerk (clerk) may not change-phase" in _text(refused.text)
+    assert "clerk (clerk) may not change-phase" in page_text(refused.text)
 
     lead = as_user("crisis-lead")
     page = lead.get("/recovery").text
@@ -416,13 +387,14 @@ def test_the_crisis_lead_waives_closure_with_a_reason(outage: Outage, as_user: C
     assert waived.status_code == 303
     assert waived.headers["location"] == "/recovery"
     after = lead.get("/recovery").text
-    assert f"une dérogation de clôture est enregistrée pour {outage.incident_id}" in _text(after)
+    waiver = f"une dérogation de clôture est enregistrée pour {outage.incident_id}"
+    assert waiver in page_text(after)
     assert 'name="reason"' not in after  # no other open incident to waive
     twice = lead.post(
         "/recovery/waiver", data={"incident_id": outage.incident_id, "reason": reason}
     )
     assert twice.status_code == 400
-    assert "already has a closure waiver" in _text(twice.text)
+    assert "already has a closure waiver" in page_text(twice.text)
 
 
 def test_the_services_words_are_shown_in_the_pages_language() -> None:
