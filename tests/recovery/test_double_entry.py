@@ -6,7 +6,6 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from bascule.domain.nir import make_nir
 from bascule.paper.model import FormType
 from bascule.recovery.double_entry import (
     DoubleEntry,
@@ -18,6 +17,9 @@ from bascule.recovery.double_entry import (
     resolve,
 )
 from bascule.recovery.forms import critical_fields, validate
+from tests.recovery.test_forms import NIR_F_1956_04 as NIR
+from tests.recovery.test_forms import admission as identity
+from tests.recovery.test_forms import medication as administration
 
 WINDOW = (datetime(2026, 11, 28, tzinfo=UTC), datetime(2026, 12, 2, tzinfo=UTC))
 PROPERTY = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -25,40 +27,6 @@ ADM = FormType.ADMISSION
 MAR = FormType.MEDICATION_RECORD
 ADM_FIELDS = critical_fields(ADM)
 MAR_FIELDS = critical_fields(MAR)
-NIR = make_nir("2560475056123")
-
-
-def identity(**changes: str) -> dict[str, str]:
-    values = {
-        "birth_family_name": "Lefèvre",
-        "first_given_name": "Anne",
-        "other_given_names": "Marie Claire",
-        "used_name": "",
-        "birth_date": "03/04/1956",
-        "sex": "F",
-        "birth_place_insee": "75056",
-        "nir": NIR,
-        "downtime_id": "D-0000123-20",
-        "admitted_at": "30/11/2026 14:05",
-        "ward": "Chirurgie B",
-    }
-    values.update(changes)
-    return values
-
-
-def administration(**changes: str) -> dict[str, str]:
-    values = {
-        "drug": "Paracétamol",
-        "dose": "1",
-        "unit": "g",
-        "route": "PO",
-        "given_at": "30/11/2026 08:00",
-        "given_by": "AB",
-        "administered": "oui",
-        "not_given_reason": "",
-    }
-    values.update(changes)
-    return values
 
 
 def fields_of(mismatches: tuple[Mismatch, ...]) -> list[str]:
@@ -90,8 +58,8 @@ def test_an_accent_is_a_mismatch_shown_with_both_typings() -> None:
 
 
 def test_an_empty_field_matches_a_missing_one_but_not_a_typed_one() -> None:
-    first = identity()
-    del first["used_name"]
+    first = identity(used_name="")
+    assert "used_name" not in identity()
     assert compare(ADM, first, identity(), ADM_FIELDS) == ()
     assert fields_of(compare(ADM, first, identity(used_name="Martin"), ADM_FIELDS)) == ["used_name"]
 
