@@ -9,7 +9,7 @@ from bascule.planning.ihtc.instance import Instance, load_instance
 from bascule.planning.ihtc.model import Neighbourhood, PlanModel
 from bascule.planning.ihtc.rules import PlanRules, plan_cost
 from bascule.planning.ihtc.solution import Admission, Solution
-from bascule.planning.ihtc.solve import optimise, solve_core
+from bascule.planning.ihtc.solve import failing_subset, optimise, place_in_rooms, solve_core
 from tests.planning.ihtc.support import FIXTURES, competition_instance, planted_instances
 
 # The small instances CP-SAT proves within seconds on two workers; small05-07 and small09
@@ -133,3 +133,41 @@ def test_greedy_never_violates_hard_constraints_other_than_leaving_out(
     ] == []
     left_out = [p for p, a in enumerate(plan) if a is None and instance.patients[p].mandatory]
     assert evaluation.violation_totals()["MandatoryUnscheduledPatients"] == len(left_out)
+
+
+@PROPERTY
+@given(planted_instances())
+def test_continuity_rows_never_cut_off_a_feasible_plan(
+    case: tuple[Instance, list[tuple[int, int, int] | None]],
+) -> None:
+    instance, planted = case
+    rules = PlanRules.core(instance)
+    start = [None if p is None else Admission(*p) for p in planted]
+    everyone = Neighbourhood(tuple(range(len(instance.patients))))
+    relaxed = PlanModel(rules, start, everyone, aggregate_rooms=True, continuity=True)
+    for patient, admission in enumerate(start):
+        if admission is None:
+            relaxed.model.add(sum(relaxed.z[patient].values()) == 0)
+        else:
+            relaxed.model.add(relaxed.z[patient][admission.day, admission.theatre] == 1)
+    result = relaxed.solve(5, 1)
+    assert result.optimal
+    assert result.objective is not None
+    assert result.objective <= plan_cost(rules, start).total
+
+
+# Days of small07 that the day-level bed counts accept but no room plan takes.
+CROWDED_SMALL07_DAYS = {5: 9, 7: 9, 8: 10, 16: 10, 20: 11, 24: 10, 30: 8, 32: 8, 33: 11, 35: 9}
+CROWDED_SMALL07_DAYS |= {36: 7, 38: 7, 39: 9}
+
+
+def test_failing_subset_admits_no_room_plan_and_needs_each_of_its_patients() -> None:
+    instance = load_instance(FIXTURES / "ihtp_small" / "small07.json.gz")
+    rules = PlanRules.core(instance)
+    assert place_in_rooms(rules, CROWDED_SMALL07_DAYS, 2, 1, costed=False).status == "INFEASIBLE"
+    failing = failing_subset(rules, CROWDED_SMALL07_DAYS, 2, 1)
+    assert failing.items() <= CROWDED_SMALL07_DAYS.items()
+    assert place_in_rooms(rules, failing, 2, 1, costed=False).status == "INFEASIBLE"
+    for patient in failing:
+        rest = {p: day for p, day in failing.items() if p != patient}
+        assert place_in_rooms(rules, rest, 2, 1, costed=False).status == "OPTIMAL"

@@ -4,6 +4,12 @@ In the relaxation, rooms are only counted: each day, the beds of the rooms given
 gender must hold the patients of that gender, and the age mix is charged no less than
 what the day's rooms of a gender cannot avoid. On large instances the theatres of a day
 are also pooled into one stock of minutes. Both bound the real problem from below.
+
+Counting beds day by day forgets that a patient keeps one room for the whole stay and that
+a room changes gender only once empty, so the counted days often admit no room plan. The
+continuity rows restore most of it: each room takes one gender per day, and the patients of
+a gender present on every day of a window must fit in the rooms of that gender throughout
+the window (for patients barred from some rooms, in the rooms left to them).
 """
 
 from collections import defaultdict
@@ -34,6 +40,7 @@ class ModelRows:
     _bed_terms: dict[tuple[int, int], list[Var]]
     _age_terms: dict[tuple[int, int, int], list[Var]]
     _pool_terms: dict[int, list[tuple[int, Var, list[int]]]]
+    _stays: list[tuple[int, range, Var]]
 
     def _new_bool(self, hint: bool) -> Var:
         """A Boolean variable, hinted with its value in the current plan."""
@@ -80,6 +87,76 @@ class ModelRows:
                 if charge_age:
                     rooms = cp_model.LinearExpr.sum([forced_rooms[side], *share.values()])
                     self._age_spread_bound(day, side, rooms, fixed_mix[side])
+
+    def _continuity_rows(self) -> None:
+        """Rooms keep one gender per day; patients present through a window fit its rooms."""
+        instance, fixed, model = self.instance, self.fixed, self.model
+        rooms = range(len(instance.rooms))
+        gender_of: dict[tuple[int, int, int], Var | int] = {}
+        for room in rooms:
+            for day in range(instance.days):
+                present = fixed.gender_present(room, day)
+                if present is not None:
+                    side = GENDER_INDEX[present]
+                    gender_of[room, day, side], gender_of[room, day, 1 - side] = 1, 0
+                    continue
+                first, second = model.new_bool_var(""), model.new_bool_var("")
+                model.add(first + second <= 1)
+                gender_of[room, day, 0], gender_of[room, day, 1] = first, second
+        longest = max((len(days) for _, days, _ in self._stays), default=0)
+        for side in range(len(GENDERS)):
+            stays = [
+                (patient, days, var)
+                for patient, days, var in self._stays
+                if GENDER_INDEX[instance.patients[patient].gender] == side
+            ]
+            for start in range(instance.days):
+                for end in range(start, min(instance.days, start + longest)):
+                    through = [
+                        (patient, var)
+                        for patient, days, var in stays
+                        if days.start <= start and days.stop > end
+                    ]
+                    if through:
+                        beds = self._beds_through(gender_of, side, start, end)
+                        self._window_rows(through, beds)
+
+    def _beds_through(
+        self, gender_of: dict[tuple[int, int, int], Var | int], side: int, start: int, end: int
+    ) -> dict[int, cp_model.LinearExprT]:
+        """Per room, the beds it offers one gender on every day of a window (0 or a term)."""
+        offered: dict[int, cp_model.LinearExprT] = {}
+        for room in range(len(self.instance.rooms)):
+            beds = min(self.fixed.free_beds(room, day) for day in range(start, end + 1))
+            flags = [gender_of[room, day, side] for day in range(start, end + 1)]
+            if beds <= 0 or any(isinstance(flag, int) and flag == 0 for flag in flags):
+                continue
+            switches = [flag for flag in flags if not isinstance(flag, int)]
+            if not switches:
+                offered[room] = beds
+                continue
+            throughout = self.model.new_bool_var("")
+            for flag in switches:
+                self.model.add_implication(throughout, flag)
+            offered[room] = beds * throughout
+        return offered
+
+    def _window_rows(
+        self, through: list[tuple[int, Var]], beds: dict[int, cp_model.LinearExprT]
+    ) -> None:
+        """The patients present through a window fit its beds, and each set of rooms holds
+        at least the patients allowed in no other room (barred from all the rest)."""
+        patients = self.instance.patients
+        everywhere = frozenset(range(len(self.instance.rooms)))
+        self.model.add(sum(var for _, var in through) <= sum(beds.values()))
+        allowed = {p: everywhere - patients[p].incompatible_rooms for p, _ in through}
+        room_sets = set(allowed.values()) | {
+            everywhere - {room} for p, _ in through for room in patients[p].incompatible_rooms
+        }
+        for rooms in room_sets - {everywhere}:
+            confined = [var for p, var in through if allowed[p] <= rooms]
+            if confined:
+                self.model.add(sum(confined) <= sum(beds[r] for r in rooms if r in beds))
 
     def _age_spread_bound(
         self, day: int, gender: int, rooms: cp_model.LinearExpr, fixed_mix: int

@@ -67,8 +67,10 @@ class PlanModel(ModelRows):
     ``mandatory_hard`` requires every free mandatory patient (the core problem) where
     otherwise leaving one out is penalised; ``keep_deadlines`` forbids breaching a
     deadline the plan meets; ``tight`` adds per-patient gender and age rows and the
-    day-level bed counts (stronger, for whole small instances); without ``costed`` the
-    model only looks for a feasible plan.
+    day-level bed counts (stronger, for whole small instances); ``continuity`` adds to the
+    relaxation the rows that keep a patient's room and gender over the stay (see
+    :mod:`bascule.planning.ihtc.aggregate`); without ``costed`` the model only looks for a
+    feasible plan.
     """
 
     def __init__(
@@ -83,6 +85,7 @@ class PlanModel(ModelRows):
         tight: bool = False,
         costed: bool = True,
         pooled_theatres: bool = False,
+        continuity: bool = False,
     ) -> None:
         self.rules = rules
         self.pooled = pooled_theatres and aggregate_rooms
@@ -112,6 +115,7 @@ class PlanModel(ModelRows):
         )
         self._surgeon_load: dict[tuple[int, int], list[tuple[int, Var]]] = defaultdict(list)
         self._pool_terms: dict[int, list[tuple[int, Var, list[int]]]] = defaultdict(list)
+        self._stays: list[tuple[int, range, Var]] = []
         for patient in self.free:
             on_time = self._patient(
                 patient,
@@ -126,6 +130,8 @@ class PlanModel(ModelRows):
                 self.model.add(sum(on_time) == 1)
         if aggregate_rooms:
             self._aggregate_beds(charge_age=True)
+            if continuity:
+                self._continuity_rows()
         else:
             self._rooms()
             if tight:
@@ -148,6 +154,35 @@ class PlanModel(ModelRows):
         the room-level model often cannot show.
         """
         self.model.add(self.objective >= math.ceil(bound - 1e-6))
+
+    def require_at_most(self, cost: int) -> None:
+        """Accept only plans costing at most ``cost``."""
+        self.model.add(self.objective <= cost)
+
+    def require_admitted(self) -> None:
+        """Admit every free patient, optional ones included."""
+        for variables in self.z.values():
+            self.model.add(sum(variables.values()) == 1)
+
+    def admitted_on(self, patient: int, day: int) -> cp_model.LinearExpr:
+        """1 when the free ``patient`` is admitted on ``day``, else 0."""
+        return cp_model.LinearExpr.sum([v for (d, _), v in self.z[patient].items() if d == day])
+
+    def forbid_together(self, days: Mapping[int, int]) -> None:
+        """Forbid admitting all these patients on these days in one plan."""
+        self.model.add(
+            sum(self.admitted_on(patient, day) for patient, day in days.items()) <= len(days) - 1
+        )
+
+    def forbid_exactly(self, days: Mapping[int, int]) -> None:
+        """Forbid the plan admitting exactly these patients on these days and no other."""
+        others = [
+            1 - cp_model.LinearExpr.sum(list(zs.values()))
+            for patient, zs in self.z.items()
+            if patient not in days
+        ]
+        kept = [self.admitted_on(patient, day) for patient, day in days.items()]
+        self.model.add(sum(kept) + sum(others) <= len(kept) + len(others) - 1)
 
     def admitted_optional(self) -> cp_model.LinearExpr:
         """Number of optional patients the whole plan admits, fixed ones included."""
@@ -225,6 +260,8 @@ class PlanModel(ModelRows):
             if not rules.late(patient, day):
                 on_time += day_z
             gender = GENDER_INDEX[data.gender]
+            if self.aggregate:
+                self._stays += [(patient, instance.stay_days(patient, day), v) for v in day_z]
             for stay_day in instance.stay_days(patient, day):
                 self._bed_terms[stay_day, gender] += day_z
                 if self.aggregate:
@@ -412,18 +449,21 @@ class PlanModel(ModelRows):
         *,
         proving: bool = False,
         stall: float | None = None,
+        first: bool = False,
     ) -> ModelResult:
         """Solve within ``time_limit`` seconds on ``workers`` threads, hinted with the plan.
 
         ``proving`` gives the first two workers to the strongest LP relaxation and to
         core-based search, which close the gap on whole small instances where the default
         portfolio for two workers does not. With ``stall``, the search stops once that many
-        seconds pass without a better plan (the neighbourhood search wants plans, not proofs).
+        seconds pass without a better plan (the neighbourhood search wants plans, not proofs);
+        with ``first``, at the first plan.
         """
         solver = cp_model.CpSolver()
         solver.parameters.max_time_in_seconds = max(0.01, time_limit)
         solver.parameters.num_workers = workers
         solver.parameters.random_seed = seed
+        solver.parameters.stop_after_first_solution = first
         if proving and workers >= 2:
             solver.parameters.subsolvers.extend(PROVING_SUBSOLVERS[:workers])
         started = time.perf_counter()

@@ -8,9 +8,11 @@
    the mandatory ones is bounded (CP-SAT proves it in seconds); later models are told.
 3. The relaxation (rooms counted per day and gender, age mix bounded from below; on
    large instances each day's theatres pooled) gives the proven lower bound.
-4. Small instances: a room repair of the relaxation's days (a day either side allowed),
-   then the whole model on the rest of the time, told the relaxation's bound so that it
-   stops as soon as a plan reaches it.
+4. Small instances: the relaxation with continuity rows looks for plans at the bound whose
+   days admit a room plan (a logic-based decomposition: days no room plan takes are cut
+   off, and the bound rises when none is left); then a room repair of the relaxation's
+   days (a day either side allowed) and the whole model on the rest of the time, told the
+   bound so that it stops as soon as a plan reaches it.
 5. Otherwise, a large-neighbourhood search: neighbourhoods of patients re-solved with the
    rest of the plan fixed, each hinted with the incumbent and stopped when it stalls,
    keeping every plan that is no worse; their sizes adapt to how fast they solve.
@@ -47,6 +49,10 @@ FEASIBILITY_SHARE = 0.25
 """Most of the time spent placing every mandatory patient when the greedy plan cannot."""
 REPAIR_SHARE, REPAIR_CAP, REPAIR_STALL = 0.15, 10.0, 2.0
 """Share of the time, longest time, and time without progress for the room repair."""
+ROOMS_AT_BOUND_SHARE, ROOMS_AT_BOUND_CAP = 0.3, 45.0
+"""Share of the time left, and longest time, for finding a room plan at the bound."""
+ROOM_CHECK_SECONDS = 10.0
+"""Longest time for placing the patients of a relaxed plan in rooms on their days."""
 REPAIR_SLACK = 1
 """Days either side of the relaxation's admission day open to the room repair."""
 STEP_SECONDS = 1.5
@@ -213,6 +219,9 @@ def optimise(
         small=small,
         mandatory_hard=mandatory_hard,
     )
+    # Without a proven relaxation the bound is too low for plans to be found at it.
+    if small and relaxed is not None and relaxed.optimal and not search.done():
+        _rooms_at_bound(search, everyone, workers, seed, mandatory_hard=mandatory_hard)
     # Pooled days rarely survive rooms on large instances: there the search starts at once.
     if small and relaxed is not None and not search.done():
         _repair(search, relaxed, workers, seed)
@@ -335,6 +344,109 @@ def _whole(
         search.raise_bound(result.bound)
     search.optimal = result.optimal
     search.phase(f"whole model {result.status.lower()}")
+
+
+def _rooms_at_bound(
+    search: _Search, everyone: Neighbourhood, workers: int, seed: int, *, mandatory_hard: bool
+) -> None:
+    """Look for a relaxed plan at the proven bound whose days admit a room plan.
+
+    The relaxation with continuity rows is asked only for plans costing no more than the
+    bound, and each one found is placed in rooms on its days. Days no room plan takes are
+    cut off by a smallest subset of them that already fails (more patients only fail
+    more); a room plan dearer than the bound (age mix) cuts off that exact plan. When no
+    relaxed plan at the bound is left, every plan costs more: the bound rises by the step
+    between costs. The search stops when a plan reaches the bound, or when a solve cannot
+    decide in time.
+    """
+    rules = search.rules
+    step = _cost_step(rules)
+    failing: list[dict[int, int]] = []
+    dearer: list[dict[int, int]] = []
+    clock = _Clock(min(ROOMS_AT_BOUND_CAP, search.clock.left() * ROOMS_AT_BOUND_SHARE))
+    while search.bound is not None and not search.done() and clock.left() > 1:
+        target = math.ceil(search.bound - 1e-6)
+        model = PlanModel(
+            rules,
+            search.plan,
+            everyone,
+            aggregate_rooms=True,
+            mandatory_hard=mandatory_hard,
+            continuity=True,
+        )
+        if mandatory_hard:
+            search.limit_optional(model)
+        model.require_at_most(target)
+        for days in failing:
+            model.forbid_together(days)
+        for days in dearer:
+            model.forbid_exactly(days)
+        result = model.solve(clock.left(), workers, seed, proving=True, first=True)
+        if result.status == "INFEASIBLE":
+            search.raise_bound((target // step + 1) * step)
+            search.phase("no relaxed plan at the bound")
+            continue
+        if not result.days:
+            break
+        days = {p: choice[0] for p, choice in result.days.items() if choice is not None}
+        placed = place_in_rooms(rules, days, workers, seed, costed=True)
+        if placed.status == "INFEASIBLE":
+            failing.append(failing_subset(rules, days, workers, seed))
+            search.phase(f"days cut off ({len(failing[-1])} patients)")
+        elif placed.admissions is not None:
+            search.offer(placed)
+            search.phase("room plan for the relaxed days")
+            if not placed.optimal:
+                break
+            # The cheapest room plan of these days is known and dearer than the target.
+            dearer.append(days)
+        else:
+            break
+
+
+def place_in_rooms(
+    rules: PlanRules, days: dict[int, int], workers: int, seed: int, *, costed: bool
+) -> ModelResult:
+    """The room-level model of exactly these patients on these days, nobody else admitted."""
+    nobody: list[Admission | None] = [None] * len(rules.instance.patients)
+    allowed = {patient: {day} for patient, day in days.items()}
+    model = PlanModel(rules, nobody, Neighbourhood(tuple(days), days=allowed), costed=costed)
+    for patient, day in days.items():
+        if not any(d == day for d, _ in model.z[patient]):
+            return ModelResult("INFEASIBLE", None, {}, None, 0.0, 0.0)
+    model.require_admitted()
+    return model.solve(ROOM_CHECK_SECONDS, workers, seed)
+
+
+def failing_subset(
+    rules: PlanRules, days: dict[int, int], workers: int, seed: int
+) -> dict[int, int]:
+    """A subset of patients with days that no room plan takes, none of it removable.
+
+    Long stays are tried for removal first: the short ones that remain make a cut that
+    applies to more plans.
+    """
+    failing = dict(days)
+    patients = rules.instance.patients
+    for patient in sorted(days, key=lambda p: -patients[p].length_of_stay):
+        rest = {p: day for p, day in failing.items() if p != patient}
+        if place_in_rooms(rules, rest, workers, seed, costed=False).status == "INFEASIBLE":
+            failing = rest
+    return failing
+
+
+def _cost_step(rules: PlanRules) -> int:
+    """The greatest common divisor of every cost: plan costs are multiples of it."""
+    weights = rules.instance.weights
+    return math.gcd(
+        weights.room_mixed_age,
+        weights.open_operating_theater,
+        weights.surgeon_transfer,
+        weights.patient_delay,
+        weights.unscheduled_optional,
+        rules.breach_weight,
+        rules.change_weight,
+    )
 
 
 def _repair(search: _Search, relaxed: ModelResult, workers: int, seed: int) -> None:
