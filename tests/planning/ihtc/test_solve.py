@@ -171,3 +171,30 @@ def test_failing_subset_admits_no_room_plan_and_needs_each_of_its_patients() -> 
     for patient in failing:
         rest = {p: day for p, day in failing.items() if p != patient}
         assert place_in_rooms(rules, rest, 2, 1, costed=False).status == "OPTIMAL"
+
+
+def test_forbidden_day_sets_cut_off_only_what_they_name() -> None:
+    instance = load_instance(FIXTURES / "ihtp_small" / "small01.json.gz")
+    rules = PlanRules.core(instance)
+    plan = solve_core(instance, time_limit=30, workers=2).admissions
+    days = {p: a.day for p, a in enumerate(plan) if a is not None}
+    everyone = Neighbourhood(tuple(range(len(instance.patients))))
+
+    def relaxed_with(cut: str, on_plan_days: dict[int, int]) -> str:
+        model = PlanModel(rules, plan, everyone, aggregate_rooms=True, costed=False)
+        if cut == "together":
+            model.forbid_together(days)
+        else:
+            model.forbid_exactly(days)
+        for patient in range(len(instance.patients)):
+            if patient in on_plan_days:
+                model.model.add(model.admitted_on(patient, on_plan_days[patient]) == 1)
+            else:
+                model.model.add(sum(model.z[patient].values()) == 0)
+        return model.solve(5, 1).status
+
+    assert relaxed_with("together", days) == "INFEASIBLE"
+    assert relaxed_with("exactly", days) == "INFEASIBLE"
+    fewer = dict(list(days.items())[1:])
+    assert relaxed_with("together", fewer) == "OPTIMAL"
+    assert relaxed_with("exactly", fewer) == "OPTIMAL"
