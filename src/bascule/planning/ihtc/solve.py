@@ -8,11 +8,12 @@
    the mandatory ones is bounded (CP-SAT proves it in seconds); later models are told.
 3. The relaxation (rooms counted per day and gender, age mix bounded from below; on
    large instances each day's theatres pooled) gives the proven lower bound.
-4. Small instances: the relaxation with continuity rows looks for plans at the bound whose
-   days admit a room plan (a logic-based decomposition: days no room plan takes are cut
-   off, and the bound rises when none is left); then a room repair of the relaxation's
-   days (a day either side allowed) and the whole model on the rest of the time, told the
-   bound so that it stops as soon as a plan reaches it.
+4. Small instances: a room repair of the relaxation's days (a day either side allowed);
+   then, once the relaxation is proven, its variant with continuity rows looks for plans
+   at the bound whose days admit a room plan (a logic-based decomposition: days no room
+   plan takes are repaired or else cut off, and the bound rises when none is left); then
+   the whole model on the rest of the time, told the bound so that it stops as soon as a
+   plan reaches it.
 5. Otherwise, a large-neighbourhood search: neighbourhoods of patients re-solved with the
    rest of the plan fixed, each hinted with the incumbent and stopped when it stalls,
    keeping every plan that is no worse; their sizes adapt to how fast they solve.
@@ -37,19 +38,19 @@ from bascule.planning.ihtc.solution import Admission
 
 WHOLE_MODEL_LIMIT = 4000
 """Estimated decision variables up to which the whole room-level model is solved at once."""
-RELAXATION_SHARE = {True: 0.4, False: 0.1}
+RELAXATION_SHARE = {True: 0.5, False: 0.1}
 """Share of the time for the relaxation, on small (True) and large instances."""
 FIRST_TRY_SECONDS, FIRST_TRY_SHARE = 15.0, 0.2
 """Time for a first attempt at the whole model of a small instance, before the relaxation."""
-RELAXATION_CAP = 60.0
-"""Longest time given to the relaxation, which rarely closes later if not by then."""
+RELAXATION_CAP = {True: 120.0, False: 60.0}
+"""Longest time given to the relaxation, on small (True) and large instances."""
 CAPACITY_SHARE, CAPACITY_CAP = 0.1, 20.0
 """Share of the time, and longest time, for bounding how many optional patients fit."""
 FEASIBILITY_SHARE = 0.25
 """Most of the time spent placing every mandatory patient when the greedy plan cannot."""
 REPAIR_SHARE, REPAIR_CAP, REPAIR_STALL = 0.15, 10.0, 2.0
 """Share of the time, longest time, and time without progress for the room repair."""
-ROOMS_AT_BOUND_SHARE, ROOMS_AT_BOUND_CAP = 0.3, 45.0
+ROOMS_AT_BOUND_SHARE, ROOMS_AT_BOUND_CAP = 0.6, 120.0
 """Share of the time left, and longest time, for finding a room plan at the bound."""
 ROOM_CHECK_SECONDS = 10.0
 """Longest time for placing the patients of a relaxed plan in rooms on their days."""
@@ -219,12 +220,12 @@ def optimise(
         small=small,
         mandatory_hard=mandatory_hard,
     )
-    # Without a proven relaxation the bound is too low for plans to be found at it.
-    if small and relaxed is not None and relaxed.optimal and not search.done():
-        _rooms_at_bound(search, everyone, workers, seed, mandatory_hard=mandatory_hard)
     # Pooled days rarely survive rooms on large instances: there the search starts at once.
     if small and relaxed is not None and not search.done():
         _repair(search, relaxed, workers, seed)
+    # Without a proven relaxation the bound is too low for plans to be found at it.
+    if small and relaxed is not None and relaxed.optimal and not search.done():
+        _rooms_at_bound(search, everyone, workers, seed, mandatory_hard=mandatory_hard)
     if small and not search.done():
         _whole(search, everyone, workers, seed, mandatory_hard=mandatory_hard, limit=clock.left())
     steps = improvements = 0
@@ -299,7 +300,7 @@ def _relaxation(
     small: bool,
     mandatory_hard: bool,
 ) -> ModelResult | None:
-    limit = min(RELAXATION_CAP, search.clock.left() * RELAXATION_SHARE[small])
+    limit = min(RELAXATION_CAP[small], search.clock.left() * RELAXATION_SHARE[small])
     # Large instances pool each day's theatres: a weaker but much smaller relaxation.
     model = PlanModel(
         search.rules,
@@ -353,11 +354,11 @@ def _rooms_at_bound(
 
     The relaxation with continuity rows is asked only for plans costing no more than the
     bound, and each one found is placed in rooms on its days. Days no room plan takes are
-    cut off by a smallest subset of them that already fails (more patients only fail
-    more); a room plan dearer than the bound (age mix) cuts off that exact plan. When no
-    relaxed plan at the bound is left, every plan costs more: the bound rises by the step
-    between costs. The search stops when a plan reaches the bound, or when a solve cannot
-    decide in time.
+    repaired (a day either side allowed), and failing that cut off by a smallest subset of
+    them that already fails (more patients only fail more); a room plan dearer than the
+    bound (age mix) cuts off that exact plan. When no relaxed plan at the bound is left,
+    every plan costs more: the bound rises by the step between costs and the search stops,
+    as it does when a plan reaches the bound or a solve cannot decide in time.
     """
     rules = search.rules
     step = _cost_step(rules)
@@ -383,14 +384,20 @@ def _rooms_at_bound(
             model.forbid_exactly(days)
         result = model.solve(clock.left(), workers, seed, proving=True, first=True)
         if result.status == "INFEASIBLE":
+            # One step up is proven; stepping on costs a solve per step, where the whole
+            # model closes a gap of many steps at once.
             search.raise_bound((target // step + 1) * step)
             search.phase("no relaxed plan at the bound")
-            continue
+            break
         if not result.days:
             break
         days = {p: choice[0] for p, choice in result.days.items() if choice is not None}
         placed = place_in_rooms(rules, days, workers, seed, costed=True)
         if placed.status == "INFEASIBLE":
+            # Relaxed days that fail on rooms are often a day or two from a plan that fits.
+            _repair(search, result, workers, seed)
+            if search.done():
+                break
             failing.append(failing_subset(rules, days, workers, seed))
             search.phase(f"days cut off ({len(failing[-1])} patients)")
         elif placed.admissions is not None:
