@@ -7,6 +7,8 @@ from typing import Any
 from hypothesis import strategies as st
 
 from bascule.planning.ihtc.instance import GENDERS, Instance, instance_from_json
+from bascule.planning.ihtc.rules import PlanRules
+from bascule.planning.ihtc.solution import Admission
 
 FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "ihtc2024"
 SHIFTS = ["early", "late", "night"]
@@ -191,3 +193,48 @@ def planted_instances(draw: st.DrawFn) -> tuple[Instance, list[tuple[int, int, i
         "nurses": [],
     }
     return instance_from_json(document, "planted.json"), plan
+
+
+WardPatient = tuple[str, str, int, int, int | None, list[str]]
+"""(gender, age group, stay, release day, due day or None for an optional patient, rooms
+barred)."""
+
+
+def ward_instance(rooms: dict[str, int], patients: list[WardPatient]) -> Instance:
+    """Three days, one theatre and one surgeon with time to spare, no occupants: an instance
+    whose difficulty is all in the rooms."""
+    people = [
+        {
+            **_person(f"p{index}", gender, age, stay),
+            "mandatory": due is not None,
+            "surgery_release_day": release,
+            **({} if due is None else {"surgery_due_day": due}),
+            "surgery_duration": 30,
+            "surgeon_id": "s0",
+            "incompatible_room_ids": barred,
+        }
+        for index, (gender, age, stay, release, due, barred) in enumerate(patients)
+    ]
+    document = {
+        "days": 3,
+        "skill_levels": 1,
+        "shift_types": SHIFTS,
+        "age_groups": ["young", "adult", "old"],
+        "weights": dict(WEIGHTS),
+        "occupants": [],
+        "patients": people,
+        "surgeons": [{"id": "s0", "max_surgery_time": [600] * 3}],
+        "operating_theaters": [{"id": "t0", "availability": [600] * 3}],
+        "rooms": [{"id": room, "capacity": beds} for room, beds in rooms.items()],
+        "nurses": [],
+    }
+    return instance_from_json(document, "ward.json")
+
+
+def planted_plan(
+    case: tuple[Instance, list[tuple[int, int, int] | None]],
+) -> tuple[Instance, PlanRules, list[Admission | None]]:
+    """A planted case as its instance, the core problem's rules and the planted plan."""
+    instance, planted = case
+    plan = [None if p is None else Admission(*p) for p in planted]
+    return instance, PlanRules.core(instance), plan

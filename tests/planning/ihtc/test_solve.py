@@ -9,8 +9,23 @@ from bascule.planning.ihtc.instance import Instance, load_instance
 from bascule.planning.ihtc.model import Neighbourhood, PlanModel
 from bascule.planning.ihtc.rules import PlanRules, plan_cost
 from bascule.planning.ihtc.solution import Admission, Solution
-from bascule.planning.ihtc.solve import failing_subset, optimise, place_in_rooms, solve_core
-from tests.planning.ihtc.support import FIXTURES, competition_instance, planted_instances
+from bascule.planning.ihtc.solve import (
+    _Clock,
+    _rooms_at_bound,
+    _Search,
+    failing_subset,
+    optimise,
+    place_in_rooms,
+    solve_core,
+)
+from tests.planning.ihtc.support import (
+    FIXTURES,
+    WardPatient,
+    competition_instance,
+    planted_instances,
+    planted_plan,
+    ward_instance,
+)
 
 # The small instances proven within seconds on two workers; small06, small07 and small09
 # take minutes or more, and `bench/planning.py --part small` records how far each gets.
@@ -85,18 +100,16 @@ def test_solver_output_never_violates_hard_constraints(
 def test_limit_on_admitted_optional_patients_never_cuts_off_a_feasible_plan(
     case: tuple[Instance, list[tuple[int, int, int] | None]],
 ) -> None:
-    instance, planted = case
-    rules = PlanRules.core(instance)
+    instance, rules, start = planted_plan(case)
     everyone = Neighbourhood(tuple(range(len(instance.patients))))
     counting = PlanModel(rules, greedy_plan(rules), everyone, mandatory_hard=True, costed=False)
     counting.maximise_admitted_optional()
     most = counting.solve(5, 1)
     assert most.optimal
     admitted = sum(
-        1 for p, a in zip(instance.patients, planted, strict=True) if a and not p.mandatory
+        1 for p, a in zip(instance.patients, start, strict=True) if a and not p.mandatory
     )
     assert most.bound >= admitted
-    start = [None if p is None else Admission(*p) for p in planted]
     limited = PlanModel(rules, start, everyone, mandatory_hard=True, tight=True)
     limited.admit_at_most(int(most.bound))
     unlimited = PlanModel(rules, start, everyone, mandatory_hard=True, tight=True)
@@ -111,9 +124,7 @@ def test_limit_on_admitted_optional_patients_never_cuts_off_a_feasible_plan(
 def test_neighbourhood_search_never_worsens_nor_breaks_the_plan(
     case: tuple[Instance, list[tuple[int, int, int] | None]],
 ) -> None:
-    instance, planted = case
-    rules = PlanRules.core(instance)
-    start = [None if p is None else Admission(*p) for p in planted]
+    instance, rules, start = planted_plan(case)
     report = optimise(rules, start, 1.5, 1, mandatory_hard=True, whole_model_limit=0)
     assert report.lns_steps > 0 or report.optimal
     assert report.cost.total <= plan_cost(rules, start).total
@@ -140,9 +151,7 @@ def test_greedy_never_violates_hard_constraints_other_than_leaving_out(
 def test_continuity_rows_never_cut_off_a_feasible_plan(
     case: tuple[Instance, list[tuple[int, int, int] | None]],
 ) -> None:
-    instance, planted = case
-    rules = PlanRules.core(instance)
-    start = [None if p is None else Admission(*p) for p in planted]
+    instance, rules, start = planted_plan(case)
     everyone = Neighbourhood(tuple(range(len(instance.patients))))
     relaxed = PlanModel(rules, start, everyone, aggregate_rooms=True, continuity=True)
     for patient, admission in enumerate(start):
@@ -198,3 +207,59 @@ def test_forbidden_day_sets_cut_off_only_what_they_name() -> None:
     fewer = dict(list(days.items())[1:])
     assert relaxed_with("together", fewer) == "OPTIMAL"
     assert relaxed_with("exactly", fewer) == "OPTIMAL"
+
+
+def _search_at_relaxed_bound(instance: Instance) -> tuple[_Search, float]:
+    """A search from the greedy plan, told the relaxation's optimum; and that optimum."""
+    rules = PlanRules.core(instance)
+    everyone = Neighbourhood(tuple(range(len(instance.patients))))
+    relaxed = PlanModel(
+        rules, greedy_plan(rules), everyone, aggregate_rooms=True, mandatory_hard=True
+    ).solve(10, 1)
+    assert relaxed.optimal
+    search = _Search(rules, greedy_plan(rules), _Clock(60), lambda _: None)
+    search.raise_bound(relaxed.bound)
+    return search, relaxed.bound
+
+
+def test_room_plan_dearer_than_the_bound_raises_it_one_step() -> None:
+    # Four patients on day 0, beds 3 + 1: the bed counts see no age mix, but the room of
+    # three must mix young and old.
+    young: WardPatient = ("A", "young", 1, 0, 0, [])
+    old: WardPatient = ("A", "old", 1, 0, 0, [])
+    instance = ward_instance({"r0": 3, "r1": 1}, [young, young, old, old])
+    search, relaxed_bound = _search_at_relaxed_bound(instance)
+    everyone = Neighbourhood(tuple(range(len(instance.patients))))
+    _rooms_at_bound(search, everyone, 1, 1, mandatory_hard=True)
+    names = [name for name, _, _ in search.phases]
+    assert names == ["room plan for the relaxed days", "no relaxed plan at the bound"]
+    assert search.bound is not None
+    assert relaxed_bound < search.bound
+    exact = solve_core(instance, time_limit=30, workers=1)
+    assert exact.optimal
+    assert search.cost == exact.cost.total == relaxed_bound + 2 * instance.weights.room_mixed_age
+    assert search.bound <= exact.cost.total
+
+
+def test_relaxed_days_failing_on_rooms_are_repaired_then_cut_off() -> None:
+    # p0 stays days 0-2; p1 (day 0) is barred from r1 and p2 (day 2, optional) from r0:
+    # every day and window counts fit, but p0 cannot keep one room beside both.
+    instance = ward_instance(
+        {"r0": 1, "r1": 1},
+        [
+            ("A", "adult", 3, 0, 0, []),
+            ("A", "adult", 1, 0, 0, ["r1"]),
+            ("A", "adult", 1, 2, None, ["r0"]),
+        ],
+    )
+    search, relaxed_bound = _search_at_relaxed_bound(instance)
+    everyone = Neighbourhood(tuple(range(len(instance.patients))))
+    _rooms_at_bound(search, everyone, 1, 1, mandatory_hard=True)
+    names = [name for name, _, _ in search.phases]
+    assert names == ["room repair", "days cut off (3 patients)", "no relaxed plan at the bound"]
+    assert search.bound is not None
+    assert relaxed_bound < search.bound
+    exact = solve_core(instance, time_limit=30, workers=1)
+    assert exact.optimal
+    assert exact.admissions[2] is None
+    assert search.bound <= exact.cost.total
