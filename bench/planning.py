@@ -1,8 +1,14 @@
 """Operating-room re-planning against an external yardstick: the IHTC-2024 instances.
 
 Run: .venv/bin/python bench/planning.py [--part core|disrupt|small|group|all]
-     [--instances i01,i02] [--time-limit 60] [--small-time-limit 300] [--workers 2]
-     [--data ../shared/data/external/ihtc2024]
+     [--instances i01,i02] [--small-instances small07] [--time-limit 60]
+     [--small-time-limit 300] [--workers 2] [--data ../shared/data/external/ihtc2024]
+     [--update --why "..."]
+
+With --update, the instances run replace their own rows in the part's existing results
+file and the summary figures are recomputed over every row; the file's inputs record
+each such re-run (instances, date, time limit, why). Without it, the file is rewritten
+with the instances run.
 
 Parts (each writes bench/results/planning-ihtc-<part>.json, the group part
 bench/results/planning-group.json):
@@ -21,9 +27,11 @@ bench/results/planning-group.json):
 
 import argparse
 import csv
+import json
 import statistics
 import time
 from collections.abc import Callable
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -32,7 +40,7 @@ from bascule.planning.ihtc.disrupt import choose_closures, disrupt
 from bascule.planning.ihtc.instance import load_instance
 from bascule.planning.ihtc.solution import Solution, load_solution
 from bascule.planning.ihtc.solve import solve_core
-from common import save
+from common import RESULTS, save
 from planning_group import group_inputs, run_group
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -105,9 +113,18 @@ def run_core(args: argparse.Namespace) -> Path:
             ),
             flush=True,
         )
+    path, figures = _save_part("planning-ihtc-core", _inputs(args), rows, _core_summary, args)
+    print(
+        f"mean ratio {figures['mean_ratio']}, max {figures['max_ratio']}, "
+        f"{figures['at_or_below_best_known']}/{len(figures['instances'])} at or below best "
+        f"known, hard violations {figures['hard_violations_total']}"
+    )
+    return path
+
+
+def _core_summary(rows: list[dict[str, Any]]) -> dict[str, Any]:
     ratios = [row["ratio"] for row in rows if row["ratio"] is not None]
-    figures = {
-        "instances": rows,
+    return {
         "mean_ratio": round(statistics.mean(ratios), 4) if ratios else None,
         "max_ratio": max(ratios) if ratios else None,
         "at_or_below_best_known": sum(1 for r in ratios if r <= CORE_TARGET_RATIO),
@@ -116,12 +133,6 @@ def run_core(args: argparse.Namespace) -> Path:
         "hard_violations_total": sum(row["hard_violations"] for row in rows),
         "proven_optimal": sum(1 for row in rows if row["optimal"]),
     }
-    print(
-        f"mean ratio {figures['mean_ratio']}, max {figures['max_ratio']}, "
-        f"{figures['at_or_below_best_known']}/{len(rows)} at or below best known, "
-        f"hard violations {figures['hard_violations_total']}"
-    )
-    return save("planning-ihtc-core", _inputs(args), figures)
 
 
 def run_disrupt(args: argparse.Namespace) -> Path:
@@ -179,19 +190,19 @@ def run_disrupt(args: argparse.Namespace) -> Path:
             ),
             flush=True,
         )
-    figures = {"instances": rows, **_disrupt_summary(rows)}
+    path, figures = _save_part("planning-ihtc-disrupt", _inputs(args), rows, _disrupt_summary, args)
     print(
         f"mean cost of the disruption: greedy {figures['mean_extra_cost']['greedy']}, "
         f"CP-SAT {figures['mean_extra_cost']['cpsat']} "
         f"({figures['extra_cost_reduction']:.1%} lower); never worse on breaches: "
         f"{figures['never_worse_on_breaches']}"
     )
-    return save("planning-ihtc-disrupt", _inputs(args), figures)
+    return path
 
 
 def _disrupt_summary(rows: list[dict[str, Any]]) -> dict[str, Any]:
     def mean(method: str, key: str) -> float:
-        return round(statistics.mean(row[method][key] for row in rows), 1)
+        return round(float(statistics.mean(row[method][key] for row in rows)), 1)
 
     keys = ("breaches", "dropped_optional", "changes", "weighted_cost", "extra_cost")
     means = {key: {m: mean(m, key) for m in ("greedy", "cpsat")} for key in keys}
@@ -244,7 +255,7 @@ def run_small(args: argparse.Namespace) -> Path:
     widths = [8, 8, 6, 7, 6, 6, 6]
     print(_row(header, widths), flush=True)
     rows = []
-    for name in SMALL_INSTANCES:
+    for name in args.small_instances:
         instance = load_instance(args.data / "ihtp_small" / f"{name}.json")
         report = solve_core(instance, args.small_time_limit, args.workers)
         evaluation = evaluate(instance, Solution.of(report.admissions))
@@ -274,19 +285,57 @@ def run_small(args: argparse.Namespace) -> Path:
             ),
             flush=True,
         )
-    figures = {
-        "instances": rows,
-        "proven_optimal": sum(1 for row in rows if row["optimal"]),
-        "hard_violations_total": sum(row["hard_violations"] for row in rows),
-    }
-    print(f"{figures['proven_optimal']}/{len(rows)} proven optimal")
     inputs = {
-        "instances": SMALL_INSTANCES,
+        "instances": args.small_instances,
         "time_limit": args.small_time_limit,
         "workers": args.workers,
         "data": str(args.data_argument),
     }
-    return save("planning-ihtc-small", inputs, figures)
+    path, figures = _save_part("planning-ihtc-small", inputs, rows, _small_summary, args)
+    print(f"{figures['proven_optimal']}/{len(figures['instances'])} proven optimal")
+    return path
+
+
+def _small_summary(rows: list[dict[str, Any]]) -> dict[str, Any]:
+    return {
+        "proven_optimal": sum(1 for row in rows if row["optimal"]),
+        "hard_violations_total": sum(row["hard_violations"] for row in rows),
+    }
+
+
+def _save_part(
+    name: str,
+    inputs: dict[str, Any],
+    rows: list[dict[str, Any]],
+    summarise: Callable[[list[dict[str, Any]]], dict[str, Any]],
+    args: argparse.Namespace,
+) -> tuple[Path, dict[str, Any]]:
+    """Save a part's rows and summary, or with ``--update`` merge them into the saved ones.
+
+    A merged file keeps its first run's inputs, since most of its rows still come from
+    that run, and lists every re-run beside them.
+    """
+    path = RESULTS / f"{name}.json"
+    if args.update and path.exists():
+        saved = json.loads(path.read_text(encoding="utf-8"))
+        fresh = {row["instance"]: row for row in rows}
+        kept = [row for row in saved["figures"]["instances"] if row["instance"] not in fresh]
+        order = {row["instance"]: i for i, row in enumerate(saved["figures"]["instances"])}
+        merged = sorted([*kept, *rows], key=lambda row: order.get(row["instance"], len(order)))
+        previous = saved["inputs"].get("rerun", [])
+        rerun = {
+            "instances": [row["instance"] for row in rows],
+            "date": datetime.now(UTC).isoformat(timespec="seconds"),
+            "time_limit": inputs["time_limit"],
+            "why": args.why,
+        }
+        inputs = {
+            **saved["inputs"],
+            "rerun": [*(previous if isinstance(previous, list) else [previous]), rerun],
+        }
+        rows = merged
+    figures = {"instances": rows, **summarise(rows)}
+    return save(name, inputs, figures), figures
 
 
 def run_group_part(args: argparse.Namespace) -> Path:
@@ -295,6 +344,14 @@ def run_group_part(args: argparse.Namespace) -> Path:
     return save(
         "planning-group", group_inputs(args.time_limit, args.workers, args.patients), figures
     )
+
+
+def _names(listed: str, known: list[str], parser: argparse.ArgumentParser) -> list[str]:
+    names = [name.strip() for name in listed.split(",") if name.strip()]
+    unknown = [name for name in names if name not in known]
+    if unknown:
+        parser.error(f"unknown instance(s): {', '.join(unknown)}; expected among {known}")
+    return names
 
 
 PARTS: dict[str, Callable[[argparse.Namespace], Path]] = {
@@ -309,15 +366,23 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--part", choices=[*PARTS, "all"], default="all")
     parser.add_argument("--instances", default=",".join(INSTANCES))
+    parser.add_argument("--small-instances", default=",".join(SMALL_INSTANCES))
     parser.add_argument("--time-limit", type=float, default=60.0)
     parser.add_argument("--small-time-limit", type=float, default=300.0)
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--patients", type=int, default=50_000, help="synthetic group size")
     parser.add_argument("--data", default=DEFAULT_DATA, help="relative to the repository root")
+    parser.add_argument(
+        "--update", action="store_true", help="merge the rows run into the saved results"
+    )
+    parser.add_argument("--why", default="", help="with --update: why these rows were re-run")
     args = parser.parse_args()
+    if args.update and not args.why:
+        parser.error("--update needs --why: the results file records why rows were re-run")
     args.data_argument = args.data
     args.data = ROOT / args.data
-    args.instances = [name.strip() for name in args.instances.split(",") if name.strip()]
+    args.instances = _names(args.instances, INSTANCES, parser)
+    args.small_instances = _names(args.small_instances, SMALL_INSTANCES, parser)
     for name in PARTS if args.part == "all" else [args.part]:
         print(f"== {name}", flush=True)
         print(f"saved {PARTS[name](args)}", flush=True)
