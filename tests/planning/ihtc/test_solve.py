@@ -209,17 +209,19 @@ def test_forbidden_day_sets_cut_off_only_what_they_name() -> None:
     assert relaxed_with("exactly", fewer) == "OPTIMAL"
 
 
-def _search_at_relaxed_bound(instance: Instance) -> tuple[_Search, float]:
-    """A search from the greedy plan, told the relaxation's optimum; and that optimum."""
+def _searched_at_relaxed_bound(instance: Instance) -> tuple[_Search, float]:
+    """The search at the bound run from the greedy plan, told the relaxation's optimum;
+    and that optimum."""
     rules = PlanRules.core(instance)
     everyone = Neighbourhood(tuple(range(len(instance.patients))))
-    relaxed = PlanModel(
-        rules, greedy_plan(rules), everyone, aggregate_rooms=True, mandatory_hard=True
-    ).solve(10, 1)
-    assert relaxed.optimal
-    search = _Search(rules, greedy_plan(rules), _Clock(60), lambda _: None)
-    search.raise_bound(relaxed.bound)
-    return search, relaxed.bound
+    start = greedy_plan(rules)
+    relaxed = PlanModel(rules, start, everyone, aggregate_rooms=True, mandatory_hard=True)
+    result = relaxed.solve(10, 1)
+    assert result.optimal
+    search = _Search(rules, start, _Clock(60), lambda _: None)
+    search.raise_bound(result.bound)
+    _rooms_at_bound(search, everyone, 1, 1, mandatory_hard=True)
+    return search, result.bound
 
 
 def test_room_plan_dearer_than_the_bound_raises_it_one_step() -> None:
@@ -228,9 +230,7 @@ def test_room_plan_dearer_than_the_bound_raises_it_one_step() -> None:
     young: WardPatient = ("A", "young", 1, 0, 0, [])
     old: WardPatient = ("A", "old", 1, 0, 0, [])
     instance = ward_instance({"r0": 3, "r1": 1}, [young, young, old, old])
-    search, relaxed_bound = _search_at_relaxed_bound(instance)
-    everyone = Neighbourhood(tuple(range(len(instance.patients))))
-    _rooms_at_bound(search, everyone, 1, 1, mandatory_hard=True)
+    search, relaxed_bound = _searched_at_relaxed_bound(instance)
     names = [name for name, _, _ in search.phases]
     assert names == ["room plan for the relaxed days", "no relaxed plan at the bound"]
     assert search.bound is not None
@@ -252,9 +252,7 @@ def test_relaxed_days_failing_on_rooms_are_repaired_then_cut_off() -> None:
             ("A", "adult", 1, 2, None, ["r0"]),
         ],
     )
-    search, relaxed_bound = _search_at_relaxed_bound(instance)
-    everyone = Neighbourhood(tuple(range(len(instance.patients))))
-    _rooms_at_bound(search, everyone, 1, 1, mandatory_hard=True)
+    search, relaxed_bound = _searched_at_relaxed_bound(instance)
     names = [name for name, _, _ in search.phases]
     assert names == ["room repair", "days cut off (3 patients)", "no relaxed plan at the bound"]
     assert search.bound is not None
